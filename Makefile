@@ -1,0 +1,43 @@
+# Veza Live developer entry points. `make` lists the targets.
+# Extra arguments: make test ARGS='-p live-catalog -- --nocapture'
+SHELL := bash
+ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test deps infra-up infra-down infra-status check fmt lint clean-dev
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+
+run: ## Build and run all services locally (Ctrl-C stops everything)
+	@bash $(ROOT)scripts/run.sh
+
+test: ## Run all workspace tests against throw-away PostgreSQL and NATS
+	@bash $(ROOT)scripts/test.sh $(ARGS)
+
+deps: ## Install missing system packages (PostgreSQL, NATS, nginx-rtmp, ffmpeg, ...)
+	@bash $(ROOT)scripts/deps.sh $(ARGS)
+
+infra-up: ## Start PostgreSQL and NATS for `make run`
+	@bash $(ROOT)scripts/infra.sh up run
+
+infra-down: ## Stop PostgreSQL and NATS for `make run`
+	@bash $(ROOT)scripts/infra.sh down run
+
+infra-status: ## Show whether the local infrastructure is running
+	@bash $(ROOT)scripts/infra.sh status run; bash $(ROOT)scripts/infra.sh status test; true
+
+check: ## Type-check every crate and target
+	cargo check --workspace --all-targets $(ARGS)
+
+fmt: ## Format all code
+	cargo fmt --all $(ARGS)
+
+lint: ## Clippy with warnings as errors
+	cargo clippy --workspace --all-targets $(ARGS) -- -D warnings
+
+clean-dev: ## Stop local infrastructure (both profiles) and delete .dev/
+	@bash $(ROOT)scripts/infra.sh down run
+	@bash $(ROOT)scripts/infra.sh down test
+	rm -rf $(ROOT).dev

@@ -1,0 +1,288 @@
+//! Typed configuration from environment variables, validated at start-up.
+//!
+//! Variables every service reads:
+//! - `DATABASE_URL` (required): the service's own PostgreSQL database.
+//! - `NATS_URL` (default `nats://127.0.0.1:4222`).
+//! - `JWT_SECRET` (required, at least 32 bytes): HS256 secret.
+//! - `JWT_ISSUER`, `JWT_AUDIENCE` (optional): checked when set.
+//! - `LISTEN_ADDR` (default per service, e.g. `127.0.0.1:8081`).
+//! - `RUST_LOG` (default `info`), `LOG_FORMAT` (`json` | `pretty`, default `json`).
+//! - `OTEL_EXPORTER_OTLP_ENDPOINT` (optional): OTLP/HTTP base URL; tracing
+//!   export is off when unset.
+//! - `NATS_SUBJECT_PREFIX` (optional): prefixes every subject and stream.
+//! - `DATABASE_POOL_SIZE` (default 16), `NATS_RPC_TIMEOUT_MS` (default 2000).
+
+use std::{collections::HashMap, net::SocketAddr, str::FromStr, time::Duration};
+
+use secrecy::SecretString;
+use veza_live_domain::Subjects;
+
+/// A variable that is missing or does not parse.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {name} is required but not set")]
+    Missing { name: String },
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: String, reason: String },
+}
+
+impl ConfigError {
+    /// An invalid-variable error.
+    pub fn invalid(name: &str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            name: name.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Reads variables from the process environment or, in tests, a map.
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    /// The process environment.
+    pub fn process() -> Self {
+        Self {
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    /// A fixed set of variables.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// The value, with an empty value counting as unset.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The value, or an error naming the variable.
+    pub fn required(&self, name: &str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or_else(|| ConfigError::Missing {
+            name: name.to_owned(),
+        })
+    }
+
+    /// The parsed value, or `default` when unset.
+    ///
+    /// Fails when the value is set but does not parse.
+    pub fn parse_or<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|e| ConfigError::invalid(name, format!("{v:?}: {e}"))),
+        }
+    }
+
+    /// A required secret of at least `min_len` bytes.
+    pub fn secret(&self, name: &str, min_len: usize) -> Result<SecretString, ConfigError> {
+        let value = self.required(name)?;
+        if value.len() < min_len {
+            return Err(ConfigError::invalid(
+                name,
+                format!("must be at least {min_len} bytes long"),
+            ));
+        }
+        Ok(SecretString::from(value))
+    }
+
+    /// An http(s) URL, without a trailing slash.
+    pub fn url_or(&self, name: &str, default: &str) -> Result<String, ConfigError> {
+        let value = self.optional(name).unwrap_or_else(|| default.to_owned());
+        let scheme_ok = [
+            "http://", "https://", "rtmp://", "rtmps://", "nats://", "tls://",
+        ]
+        .iter()
+        .any(|s| value.starts_with(s));
+        if !scheme_ok || value.len() < 10 {
+            return Err(ConfigError::invalid(
+                name,
+                format!("{value:?} is not a URL"),
+            ));
+        }
+        Ok(value.trim_end_matches('/').to_owned())
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            other => Err(format!("expected json or pretty, got {other:?}")),
+        }
+    }
+}
+
+/// JWT verification settings.
+#[derive(Clone)]
+pub struct JwtConfig {
+    pub secret: SecretString,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Settings every service shares.
+#[derive(Clone)]
+pub struct CommonConfig {
+    pub service_name: &'static str,
+    pub database_url: SecretString,
+    pub database_pool_size: usize,
+    pub nats_url: String,
+    pub subjects: Subjects,
+    pub rpc_timeout: Duration,
+    pub jwt: JwtConfig,
+    pub listen_addr: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub otel_endpoint: Option<String>,
+}
+
+impl CommonConfig {
+    /// Reads the shared variables.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    pub fn from_env(
+        env: &Env,
+        service_name: &'static str,
+        default_listen: &str,
+    ) -> Result<Self, ConfigError> {
+        let database_url = env.required("DATABASE_URL")?;
+        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+            return Err(ConfigError::invalid(
+                "DATABASE_URL",
+                "must start with postgres://",
+            ));
+        }
+        let prefix = env.optional("NATS_SUBJECT_PREFIX");
+        let subjects = Subjects::new(prefix.as_deref())
+            .map_err(|e| ConfigError::invalid("NATS_SUBJECT_PREFIX", e))?;
+        let default_listen: SocketAddr = default_listen
+            .parse()
+            .map_err(|_| ConfigError::invalid("LISTEN_ADDR", "bad built-in default"))?;
+        let pool_size: usize = env.parse_or("DATABASE_POOL_SIZE", 16)?;
+        if pool_size == 0 {
+            return Err(ConfigError::invalid(
+                "DATABASE_POOL_SIZE",
+                "must be at least 1",
+            ));
+        }
+        let rpc_ms: u64 = env.parse_or("NATS_RPC_TIMEOUT_MS", 2000)?;
+        if !(50..=60_000).contains(&rpc_ms) {
+            return Err(ConfigError::invalid(
+                "NATS_RPC_TIMEOUT_MS",
+                "must be 50..=60000",
+            ));
+        }
+        Ok(Self {
+            service_name,
+            database_url: SecretString::from(database_url),
+            database_pool_size: pool_size,
+            nats_url: env.url_or("NATS_URL", "nats://127.0.0.1:4222")?,
+            subjects,
+            rpc_timeout: Duration::from_millis(rpc_ms),
+            jwt: JwtConfig {
+                secret: env.secret("JWT_SECRET", 32)?,
+                issuer: env.optional("JWT_ISSUER"),
+                audience: env.optional("JWT_AUDIENCE"),
+            },
+            listen_addr: env.parse_or("LISTEN_ADDR", default_listen)?,
+            log_filter: env
+                .optional("RUST_LOG")
+                .unwrap_or_else(|| "info".to_owned()),
+            log_format: env.parse_or("LOG_FORMAT", LogFormat::Json)?,
+            otel_endpoint: match env.optional("OTEL_EXPORTER_OTLP_ENDPOINT") {
+                Some(_) => Some(env.url_or("OTEL_EXPORTER_OTLP_ENDPOINT", "")?),
+                None => None,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("DATABASE_URL", "postgres://u@127.0.0.1:5432/db"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]
+    }
+
+    fn load(extra: &[(&'static str, &'static str)]) -> Result<CommonConfig, ConfigError> {
+        let mut pairs = base();
+        pairs.extend_from_slice(extra);
+        CommonConfig::from_env(&Env::from_pairs(pairs), "test", "127.0.0.1:8081")
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_variables_are_set() {
+        let cfg = load(&[]).expect("valid");
+        assert_eq!(cfg.listen_addr.port(), 8081);
+        assert_eq!(cfg.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(cfg.log_format, LogFormat::Json);
+        assert!(cfg.otel_endpoint.is_none());
+    }
+
+    #[test]
+    fn missing_required_variable_is_named() {
+        let err = CommonConfig::from_env(
+            &Env::from_pairs(vec![("JWT_SECRET", "x".repeat(40))]),
+            "t",
+            "127.0.0.1:1",
+        )
+        .err()
+        .expect("missing DATABASE_URL");
+        assert_eq!(
+            err,
+            ConfigError::Missing {
+                name: "DATABASE_URL".into()
+            }
+        );
+        assert!(err.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let cases: [(&str, &str); 5] = [
+            ("LISTEN_ADDR", "not-an-addr"),
+            ("LOG_FORMAT", "xml"),
+            ("NATS_SUBJECT_PREFIX", "a.b"),
+            ("JWT_SECRET", "short"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+        ];
+        for (name, value) in cases {
+            match load(&[(name, value)]) {
+                Err(ConfigError::Invalid { name: bad, .. }) => assert_eq!(bad, name),
+                other => panic!("{name}={value} should be invalid, got {:?}", other.err()),
+            }
+        }
+    }
+}

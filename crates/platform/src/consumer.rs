@@ -1,0 +1,185 @@
+//! Idempotent JetStream consumers: a durable pull consumer per service and
+//! filter, explicit ack after the effect commits, redelivery on failure,
+//! bounded concurrency, a cancellation token for shutdown. Handlers record
+//! the event id with [`first_delivery`] in the transaction of their effect.
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream::{
+    self, AckKind,
+    consumer::{AckPolicy, DeliverPolicy, pull},
+};
+use diesel::QueryResult;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures::StreamExt;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::{schema::processed_events, telemetry};
+
+/// Which messages a consumer reads.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    /// The JetStream stream name (prefixed).
+    pub stream: String,
+    /// The durable consumer name, one per service and purpose.
+    pub durable: String,
+    /// The subject filter.
+    pub filter_subject: String,
+    /// Messages handled at once.
+    pub concurrency: usize,
+}
+
+/// What a handler made of a message.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// The message can never be handled (bad payload): acknowledged and logged.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// A dependency failed: the message is redelivered later.
+    #[error("retry: {0}")]
+    Retry(String),
+}
+
+impl From<diesel::result::Error> for HandleError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Retry(format!("database: {e}"))
+    }
+}
+
+impl From<crate::db::PoolError> for HandleError {
+    fn from(e: crate::db::PoolError) -> Self {
+        Self::Retry(format!("database pool: {e}"))
+    }
+}
+
+/// Records that `consumer` handled `event_id`; false when it already had.
+///
+/// Fails when the insert fails.
+pub async fn first_delivery(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_id: Uuid,
+) -> QueryResult<bool> {
+    use diesel::ExpressionMethods;
+    let inserted = diesel::insert_into(processed_events::table)
+        .values((
+            processed_events::consumer.eq(consumer),
+            processed_events::event_id.eq(event_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+async fn open(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Result<pull::Stream> {
+    let stream = js.get_stream(&spec.stream).await?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = stream
+        .get_or_create_consumer(
+            &spec.durable,
+            pull::Config {
+                durable_name: Some(spec.durable.clone()),
+                filter_subject: spec.filter_subject.clone(),
+                ack_policy: AckPolicy::Explicit,
+                deliver_policy: DeliverPolicy::All,
+                ack_wait: Duration::from_secs(30),
+                max_ack_pending: 1024,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(consumer.messages().await?)
+}
+
+/// Consumes until `cancel` fires, reopening the consumer after errors.
+pub fn spawn<F, Fut>(
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    cancel: CancellationToken,
+    handler: F,
+) -> JoinHandle<()>
+where
+    F: Fn(jetstream::Message) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandleError>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    tokio::spawn(async move {
+        let mut delay = Duration::from_millis(200);
+        while !cancel.is_cancelled() {
+            let messages = match open(&js, &spec).await {
+                Ok(messages) => {
+                    delay = Duration::from_millis(200);
+                    messages
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, consumer = %spec.durable, "consumer not ready, retrying");
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            let durable = spec.durable.clone();
+            let run = messages
+                .take_until(cancel.cancelled())
+                .for_each_concurrent(spec.concurrency, |message| {
+                    let handler = handler.clone();
+                    let durable = durable.clone();
+                    async move {
+                        match message {
+                            Ok(message) => handle_one(&durable, message, handler.as_ref()).await,
+                            Err(error) => tracing::warn!(error = %error, consumer = %durable, "consumer stream error"),
+                        }
+                    }
+                });
+            run.await;
+            if !cancel.is_cancelled() {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    })
+}
+
+async fn handle_one<F, Fut>(durable: &str, message: jetstream::Message, handler: &F)
+where
+    F: Fn(jetstream::Message) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let span = tracing::info_span!(
+        "event.consume",
+        otel.name = %message.subject,
+        otel.kind = "consumer",
+        consumer = %durable,
+    );
+    telemetry::continue_from_nats(&span, message.headers.as_ref());
+    let subject = message.subject.to_string();
+    let acker = message.clone();
+    let outcome = handler(message).instrument(span.clone()).await;
+    let _enter = span.enter();
+    let (label, ack) = match outcome {
+        Ok(()) => ("applied", acker.ack().await),
+        Err(HandleError::Rejected(reason)) => {
+            tracing::warn!(event.subject = %subject, reason = %reason, "event rejected");
+            ("rejected", acker.ack_with(AckKind::Term).await)
+        }
+        Err(HandleError::Retry(reason)) => {
+            tracing::warn!(event.subject = %subject, reason = %reason, "event will be retried");
+            (
+                "retried",
+                acker
+                    .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                    .await,
+            )
+        }
+    };
+    metrics::counter!("veza_live_events_consumed_total", "consumer" => durable.to_owned(), "outcome" => label)
+        .increment(1);
+    if let Err(error) = ack {
+        tracing::warn!(error = %error, "ack failed; the event will be redelivered");
+    }
+}

@@ -1,0 +1,97 @@
+//! PostgreSQL: the diesel-async connection pool and embedded migrations,
+//! run at start-up under an advisory lock so that replicas starting
+//! together migrate once.
+
+use std::time::Duration;
+
+use diesel::{Connection, RunQueryDsl as _, sql_types::BigInt};
+use diesel_async::{
+    AsyncPgConnection,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use secrecy::{ExposeSecret, SecretString};
+use tokio_util::sync::CancellationToken;
+
+/// The pool every request path uses.
+pub type DbPool = deadpool::Pool<AsyncPgConnection>;
+/// A pooled connection.
+pub type DbConn = deadpool::Object<AsyncPgConnection>;
+/// Failure to get a connection (timeout, database down).
+pub type PoolError = deadpool::PoolError;
+
+/// How long a request waits for a pooled connection before answering 503.
+const POOL_WAIT: Duration = Duration::from_secs(3);
+
+/// Builds a pool; connections are opened lazily.
+///
+/// Fails only when the pool configuration is invalid.
+pub fn pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose_secret());
+    Ok(deadpool::Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(POOL_WAIT))
+        .recycle_timeout(Some(POOL_WAIT))
+        .runtime(::deadpool::Runtime::Tokio1)
+        .build()?)
+}
+
+/// Runs pending migrations once (`migrations` returns the service's
+/// embedded set, usually `|| MIGRATIONS`), holding `pg_advisory_lock(lock_key)`.
+///
+/// Fails when the database is unreachable or a migration fails.
+pub async fn migrate(
+    url: &SecretString,
+    migrations: fn() -> EmbeddedMigrations,
+    lock_key: i64,
+) -> anyhow::Result<usize> {
+    let url = url.expose_secret().to_owned();
+    // AsyncMigrationHarness blocks inside the runtime; the wrapper on a
+    // blocking thread is safe on both current-thread and multi-thread runtimes.
+    tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
+        diesel::sql_query("SELECT pg_advisory_lock($1)")
+            .bind::<BigInt, _>(lock_key)
+            .execute(&mut conn)?;
+        let applied = conn
+            .run_pending_migrations(migrations())
+            .map(|v| v.len())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(lock_key)
+            .execute(&mut conn);
+        applied
+    })
+    .await?
+}
+
+/// Runs migrations, retrying while the database is unreachable, until it
+/// succeeds or `cancel` fires.
+///
+/// Fails when cancelled before the database answered.
+pub async fn migrate_with_retry(
+    url: &SecretString,
+    migrations: fn() -> EmbeddedMigrations,
+    lock_key: i64,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match migrate(url, migrations, lock_key).await {
+            Ok(applied) => {
+                tracing::info!(migrations.applied = applied, "database migrated");
+                return Ok(());
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "database not ready, retrying");
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => anyhow::bail!("cancelled while waiting for the database"),
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}

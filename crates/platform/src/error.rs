@@ -1,0 +1,159 @@
+//! The error envelope: one `ApiError` for every service, answered as
+//! `{"success": false, "error": {code, message, details, request_id}}`.
+//! A 5xx logs its cause once, here, and answers a generic message.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+use veza_live_domain::{ErrorBody, FieldError};
+
+use crate::http::current_request_id;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("rate limited")]
+    RateLimited { retry_after_s: u64 },
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct ErrorEnvelope {
+    success: bool,
+    error: ErrorBody,
+}
+
+impl ApiError {
+    /// The stable code and the message clients see.
+    fn code_and_message(&self) -> (&'static str, String) {
+        match self {
+            Self::Validation(_) => ("validation_failed", "the request is invalid".into()),
+            Self::BadRequest(m) => ("bad_request", m.clone()),
+            Self::Unauthorized(m) => ("unauthorized", m.clone()),
+            Self::Forbidden(m) => ("forbidden", m.clone()),
+            Self::NotFound(m) => ("not_found", m.clone()),
+            Self::Conflict { code, message } => (code, message.clone()),
+            Self::PayloadTooLarge => ("payload_too_large", "the request body is too large".into()),
+            Self::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "the request body must be application/json".into(),
+            ),
+            Self::RateLimited { .. } => ("rate_limited", "too many requests, retry later".into()),
+            Self::Unavailable(_) => (
+                "service_unavailable",
+                "a dependency is unavailable, retry later".into(),
+            ),
+            Self::Internal(_) => ("internal_error", "an internal error occurred".into()),
+        }
+    }
+
+    /// The body of this error, as sent over HTTP or NATS.
+    pub fn body(&self) -> ErrorBody {
+        let (code, message) = self.code_and_message();
+        ErrorBody {
+            code: code.to_owned(),
+            message,
+            details: match self {
+                Self::Validation(details) => details.clone(),
+                _ => Vec::new(),
+            },
+            request_id: current_request_id(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unavailable(cause) => {
+                tracing::warn!(error.cause = %cause, "dependency unavailable")
+            }
+            Self::Internal(cause) => {
+                tracing::error!(error.cause = format!("{cause:#}"), "request failed")
+            }
+            _ => {}
+        }
+        let mut builder = HttpResponse::build(self.status_code());
+        match self {
+            Self::RateLimited { retry_after_s } => {
+                builder.insert_header(("Retry-After", retry_after_s.max(&1).to_string()));
+            }
+            Self::Unavailable(_) => {
+                builder.insert_header(("Retry-After", "1"));
+            }
+            Self::Unauthorized(_) => {
+                builder.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        builder.json(ErrorEnvelope {
+            success: false,
+            error: self.body(),
+        })
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => Self::NotFound("resource not found".into()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Conflict {
+                code: "conflict",
+                message: "the resource already exists".into(),
+            },
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(format!("database connection closed: {}", info.message()))
+            }
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(err: crate::db::PoolError) -> Self {
+        Self::Unavailable(format!("database pool: {err}"))
+    }
+}
+
+impl From<crate::nats::RpcError> for ApiError {
+    fn from(err: crate::nats::RpcError) -> Self {
+        match err {
+            crate::nats::RpcError::Unavailable(cause) => Self::Unavailable(cause),
+            other => Self::Internal(other.into()),
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! NATS: connection with retry, the JetStream streams of the design,
+//! event publishing with `Nats-Msg-Id`, and request/reply with a timeout on
+//! the client side and bounded concurrency on the server side. Trace
+//! context travels in message headers.
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::{
+    Client, HeaderMap,
+    jetstream::{self, stream::StorageType},
+};
+use bytes::Bytes;
+use futures::StreamExt;
+use serde::{Serialize, de::DeserializeOwned};
+use tokio::{sync::Semaphore, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use veza_live_domain::{
+    ErrorBody, Subjects,
+    rpc::{RpcReply, codes},
+    subjects::{STREAM_EVENTS, STREAM_INGEST, STREAM_VIEWERS},
+};
+
+use crate::telemetry;
+
+/// Connects, retrying in the background until the server answers, so a
+/// service can start before NATS does.
+///
+/// Fails only when the options are invalid.
+pub async fn connect(url: &str, name: &str) -> anyhow::Result<Client> {
+    Ok(async_nats::ConnectOptions::new()
+        .name(name)
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(3))
+        .request_timeout(Some(Duration::from_secs(5)))
+        .connect(url)
+        .await?)
+}
+
+/// The stream definitions of the design, under a prefix.
+pub fn stream_configs(subjects: &Subjects) -> Vec<jetstream::stream::Config> {
+    let day = Duration::from_secs(24 * 3600);
+    vec![
+        jetstream::stream::Config {
+            name: subjects.stream(STREAM_INGEST),
+            subjects: vec![subjects.ingest_events()],
+            storage: StorageType::File,
+            max_age: 7 * day,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        },
+        jetstream::stream::Config {
+            name: subjects.stream(STREAM_EVENTS),
+            subjects: vec![subjects.events_all()],
+            storage: StorageType::File,
+            max_age: 7 * day,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        },
+        jetstream::stream::Config {
+            name: subjects.stream(STREAM_VIEWERS),
+            subjects: vec![subjects.viewers_all()],
+            storage: StorageType::File,
+            max_messages_per_subject: 1,
+            max_age: day,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        },
+    ]
+}
+
+/// Creates the streams that do not exist yet.
+///
+/// Fails when JetStream does not answer or refuses a definition.
+pub async fn ensure_streams(js: &jetstream::Context, subjects: &Subjects) -> anyhow::Result<()> {
+    for config in stream_configs(subjects) {
+        js.get_or_create_stream(config).await?;
+    }
+    Ok(())
+}
+
+/// Retries [`ensure_streams`] until it succeeds or `cancel` fires.
+pub async fn ensure_streams_with_retry(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    cancel: &CancellationToken,
+) -> bool {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match ensure_streams(js, subjects).await {
+            Ok(()) => return true,
+            Err(error) => tracing::warn!(error = %error, "JetStream not ready, retrying"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return false,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Publishes one event to JetStream and waits for the stored ack;
+/// `Nats-Msg-Id` makes a re-publish within the duplicate window a no-op.
+///
+/// Fails when the publish or its ack fails.
+pub async fn publish_event(
+    js: &jetstream::Context,
+    subject: String,
+    event_id: uuid::Uuid,
+    payload: Bytes,
+    traceparent: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut headers = HeaderMap::new();
+    headers.insert("Nats-Msg-Id", event_id.to_string().as_str());
+    match traceparent {
+        Some(tp) => headers.insert("traceparent", tp),
+        None => telemetry::inject_nats(&mut headers),
+    }
+    js.publish_with_headers(subject, headers, payload)
+        .await?
+        .await?;
+    Ok(())
+}
+
+/// Why a request/reply call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcError {
+    /// Nobody answered in time, or NATS is down.
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
+    /// The other side refused the request.
+    #[error("request refused: {} ({})", .0.code, .0.message)]
+    Refused(ErrorBody),
+    /// The reply did not parse.
+    #[error("invalid reply: {0}")]
+    InvalidReply(String),
+}
+
+/// Sends a request and waits at most `timeout` for its reply.
+///
+/// Fails with [`RpcError::Unavailable`] on timeout, no responders or a
+/// closed connection, [`RpcError::Refused`] when the reply is an error.
+pub async fn request<Req, Resp>(
+    client: &Client,
+    subject: String,
+    req: &Req,
+    timeout: Duration,
+) -> Result<Resp, RpcError>
+where
+    Req: Serialize,
+    Resp: DeserializeOwned,
+{
+    let span = tracing::info_span!("rpc.client", otel.name = %subject, otel.kind = "client");
+    async {
+        let payload = serde_json::to_vec(req).map_err(|e| RpcError::InvalidReply(e.to_string()))?;
+        let mut headers = HeaderMap::new();
+        telemetry::inject_nats(&mut headers);
+        let reply = tokio::time::timeout(
+            timeout,
+            client.request_with_headers(subject.clone(), headers, payload.into()),
+        )
+        .await
+        .map_err(|_| RpcError::Unavailable(format!("{subject}: no reply within {timeout:?}")))?
+        .map_err(|e| RpcError::Unavailable(format!("{subject}: {e}")))?;
+        let parsed: RpcReply<Resp> = serde_json::from_slice(&reply.payload)
+            .map_err(|e| RpcError::InvalidReply(e.to_string()))?;
+        parsed.into_result().map_err(|body| {
+            if body.code == codes::UNAVAILABLE {
+                RpcError::Unavailable(format!("{subject}: {}", body.message))
+            } else {
+                RpcError::Refused(body)
+            }
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Most requests a responder handles at once.
+const RPC_CONCURRENCY: usize = 256;
+
+/// Serves a request/reply subject in a queue group until `cancel` fires.
+/// A request that does not parse gets a `bad_request` reply.
+pub fn serve<Req, Resp, F, Fut>(
+    client: Client,
+    subject: String,
+    queue_group: String,
+    cancel: CancellationToken,
+    handler: F,
+) -> JoinHandle<()>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+    F: Fn(Req) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = RpcReply<Resp>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(RPC_CONCURRENCY));
+        let mut delay = Duration::from_millis(200);
+        let mut subscription = loop {
+            match client
+                .queue_subscribe(subject.clone(), queue_group.clone())
+                .await
+            {
+                Ok(sub) => break sub,
+                Err(error) => {
+                    tracing::warn!(error = %error, rpc.subject = %subject, "subscribe failed, retrying")
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(delay) => {}
+            }
+            delay = (delay * 2).min(Duration::from_secs(5));
+        };
+        loop {
+            let message = tokio::select! {
+                _ = cancel.cancelled() => break,
+                message = subscription.next() => match message {
+                    Some(m) => m,
+                    None => break,
+                },
+            };
+            let Some(reply_to) = message.reply.clone() else {
+                continue;
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let handler = handler.clone();
+            let client = client.clone();
+            let span = tracing::info_span!("rpc.server", otel.name = %message.subject, otel.kind = "server");
+            telemetry::continue_from_nats(&span, message.headers.as_ref());
+            tokio::spawn(
+                async move {
+                    let _permit = permit;
+                    let body = match serde_json::from_slice::<Req>(&message.payload) {
+                        Ok(req) => serde_json::to_vec(&handler(req).await),
+                        Err(e) => serde_json::to_vec(&RpcReply::<()>::err(
+                            codes::BAD_REQUEST,
+                            e.to_string(),
+                        )),
+                    };
+                    match body {
+                        Ok(body) => {
+                            if let Err(error) = client.publish(reply_to, body.into()).await {
+                                tracing::warn!(error = %error, "could not send reply");
+                            }
+                        }
+                        Err(error) => tracing::error!(error = %error, "could not encode reply"),
+                    }
+                }
+                .instrument(span),
+            );
+        }
+        let _ = subscription.unsubscribe().await;
+    })
+}

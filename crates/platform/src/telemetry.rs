@@ -1,0 +1,119 @@
+//! Logs and traces: an env filter, JSON or pretty logs, OpenTelemetry OTLP
+//! export when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and W3C trace context
+//! carried in HTTP and NATS headers. The returned guard flushes spans on
+//! every exit path.
+
+use opentelemetry::{
+    global,
+    propagation::{Extractor, Injector},
+    trace::TracerProvider as _,
+};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::config::LogFormat;
+
+/// Flushes and shuts the trace exporter down when dropped.
+#[must_use = "dropping the guard stops trace export"]
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.force_flush();
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber and, when an endpoint is given, the OTLP
+/// exporter.
+///
+/// Fails when the filter does not parse or the exporter cannot be built.
+pub fn init(
+    service_name: &'static str,
+    filter: &str,
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+) -> anyhow::Result<TelemetryGuard> {
+    global::set_text_map_propagator(TraceContextPropagator::new());
+    let filter = EnvFilter::try_new(filter)?;
+    let provider = match otlp_endpoint {
+        Some(endpoint) => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+                .build()?;
+            let provider = SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(Resource::builder().with_service_name(service_name).build())
+                .build();
+            global::set_tracer_provider(provider.clone());
+            Some(provider)
+        }
+        None => None,
+    };
+    let otel_layer = provider
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
+    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    let result = match format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+    };
+    // A subscriber already installed (tests) is not an error.
+    let _ = result;
+    Ok(TelemetryGuard { provider })
+}
+
+/// The W3C headers of the current span's context, to send onward.
+pub fn inject_nats(headers: &mut async_nats::HeaderMap) {
+    let cx = tracing::Span::current().context();
+    global::get_text_map_propagator(|p| p.inject_context(&cx, &mut NatsInjector(headers)));
+}
+
+/// Makes `span` a child of the trace carried in NATS headers, if any.
+pub fn continue_from_nats(span: &tracing::Span, headers: Option<&async_nats::HeaderMap>) {
+    if let Some(headers) = headers {
+        let cx = global::get_text_map_propagator(|p| p.extract(&NatsExtractor(headers)));
+        let _ = span.set_parent(cx);
+    }
+}
+
+/// The `traceparent` of the current span, for storing beside an outbox row.
+pub fn current_traceparent() -> Option<String> {
+    let mut headers = async_nats::HeaderMap::new();
+    inject_nats(&mut headers);
+    headers.get("traceparent").map(|v| v.as_str().to_owned())
+}
+
+struct NatsInjector<'a>(&'a mut async_nats::HeaderMap);
+
+impl Injector for NatsInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key, value.as_str());
+    }
+}
+
+struct NatsExtractor<'a>(&'a async_nats::HeaderMap);
+
+impl Extractor for NatsExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|v| v.as_str())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|(k, _)| k.as_ref()).collect()
+    }
+}

@@ -1,0 +1,153 @@
+//! Runs Veza Live services in-process, on port 0, against the test
+//! PostgreSQL and NATS, so tests talk to them as clients would.
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use veza_live_platform::config::Env;
+use veza_live_test_support::{HttpClient, TestDb, service_env, unique_prefix};
+
+/// Fixed test key material for stream-key (never used outside tests).
+pub const ENC_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+pub const HMAC_KEY_HEX: &str = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+
+/// One running service.
+pub struct Running {
+    pub http: HttpClient,
+    cancel: CancellationToken,
+    handle: JoinHandle<Result<(), String>>,
+}
+
+impl Running {
+    /// Stops gracefully and waits for the shutdown to finish.
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        match tokio::time::timeout(Duration::from_secs(20), self.handle).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => panic!("service ended with an error: {e}"),
+            Ok(Err(e)) => panic!("service task failed: {e}"),
+            Err(_) => panic!("service did not stop within 20 s"),
+        }
+    }
+}
+
+/// Environment of a service under test, plus extra variables.
+pub fn env(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Env {
+    let mut pairs = service_env(db, prefix);
+    pairs.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Env::from_pairs(pairs)
+}
+
+/// Starts live-catalog on its database under `prefix`.
+pub async fn start_catalog(db: &TestDb, prefix: &str) -> Running {
+    let config = veza_live_catalog::Config::from_env(&env(
+        db,
+        prefix,
+        &[("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")],
+    ))
+    .expect("catalog config");
+    let cancel = CancellationToken::new();
+    let app = veza_live_catalog::Application::build(config, cancel.clone())
+        .await
+        .expect("catalog starts");
+    let http = HttpClient::local(app.port());
+    let handle =
+        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
+    Running {
+        http,
+        cancel,
+        handle,
+    }
+}
+
+/// Starts stream-key on its database under `prefix`.
+pub async fn start_stream_key(db: &TestDb, prefix: &str) -> Running {
+    start_stream_key_with(db, prefix, &[]).await
+}
+
+/// Starts stream-key with extra variables (e.g. a lower guess limit).
+pub async fn start_stream_key_with(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Running {
+    let mut vars = vec![
+        ("STREAM_KEY_ENC_KEY", ENC_KEY_HEX),
+        ("STREAM_KEY_HMAC_KEY", HMAC_KEY_HEX),
+        ("RTMP_PUBLIC_URL", "rtmp://127.0.0.1:1935/live"),
+    ];
+    vars.extend_from_slice(extra);
+    let config =
+        veza_live_stream_key::Config::from_env(&env(db, prefix, &vars)).expect("stream-key config");
+    let cancel = CancellationToken::new();
+    let app = veza_live_stream_key::Application::build(config, cancel.clone())
+        .await
+        .expect("stream-key starts");
+    let http = HttpClient::local(app.port());
+    let handle =
+        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
+    Running {
+        http,
+        cancel,
+        handle,
+    }
+}
+
+/// live-catalog and stream-key sharing one NATS prefix, each on its own
+/// database.
+pub struct World {
+    pub prefix: String,
+    pub subjects: veza_live_domain::Subjects,
+    pub catalog_db: TestDb,
+    pub keys_db: TestDb,
+    pub catalog: Running,
+    pub keys: Running,
+    pub nats: async_nats::Client,
+}
+
+impl World {
+    /// Starts both services and waits until the JetStream streams exist.
+    pub async fn start() -> Self {
+        let prefix = unique_prefix();
+        let catalog_db = TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await;
+        let keys_db = TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await;
+        let catalog = start_catalog(&catalog_db, &prefix).await;
+        let keys = start_stream_key(&keys_db, &prefix).await;
+        let nats = veza_live_test_support::nats_client().await;
+        let subjects = veza_live_domain::Subjects::new(Some(&prefix)).expect("prefix");
+        wait_for_streams(&nats, &subjects).await;
+        Self {
+            prefix,
+            subjects,
+            catalog_db,
+            keys_db,
+            catalog,
+            keys,
+            nats,
+        }
+    }
+
+    /// The catalog database URL, for direct assertions.
+    pub fn catalog_db_url(&self) -> String {
+        self.catalog_db.url.expose_secret().to_owned()
+    }
+
+    /// Stops both services.
+    pub async fn stop(self) {
+        self.catalog.stop().await;
+        self.keys.stop().await;
+    }
+}
+
+/// Waits until the JetStream streams of `subjects` exist.
+pub async fn wait_for_streams(nats: &async_nats::Client, subjects: &veza_live_domain::Subjects) {
+    let js = async_nats::jetstream::new(nats.clone());
+    veza_live_test_support::eventually("JetStream streams", Duration::from_secs(10), || {
+        let js = js.clone();
+        let name = subjects.stream(veza_live_domain::subjects::STREAM_VIEWERS);
+        async move { js.get_stream(name).await.ok().map(|_| ()) }
+    })
+    .await;
+}

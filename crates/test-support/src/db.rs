@@ -1,0 +1,167 @@
+//! One PostgreSQL database per test, copied from a migrated template.
+
+use std::{
+    collections::hash_map::DefaultHasher,
+    hash::{Hash, Hasher},
+    time::Duration,
+};
+
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::EmbeddedMigrations;
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+/// Serialises template creation within one test process.
+static TEMPLATE_LOCK: Mutex<()> = Mutex::const_new(());
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://veza@127.0.0.1:25432/postgres".to_owned())
+}
+
+fn url_for(database: &str) -> String {
+    let admin = admin_url();
+    match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{database}"),
+        None => panic!("TEST_DATABASE_URL {admin:?} has no database part"),
+    }
+}
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&admin_url())
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "test PostgreSQL at {} is not reachable (run `make test`): {e}",
+                admin_url()
+            )
+        })
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub name: String,
+    pub url: SecretString,
+}
+
+impl TestDb {
+    /// Creates a database for `service` from its migrated template.
+    ///
+    /// # Panics
+    /// When PostgreSQL is unreachable or a migration fails.
+    pub async fn new(service: &str, migrations: fn() -> EmbeddedMigrations) -> Self {
+        let template = ensure_template(service, migrations).await;
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let mut conn = admin().await;
+        let mut attempt = 0;
+        loop {
+            let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+            match diesel::sql_query(sql).execute(&mut conn).await {
+                Ok(_) => break,
+                // The template may be briefly busy while another process copies it.
+                Err(e) if attempt < 50 => {
+                    attempt += 1;
+                    if attempt == 50 {
+                        panic!("CREATE DATABASE from {template}: {e}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("CREATE DATABASE from {template}: {e}"),
+            }
+        }
+        Self {
+            url: SecretString::from(url_for(&name)),
+            name,
+        }
+    }
+
+    /// A direct connection, for assertions on stored rows.
+    pub async fn connect(&self) -> AsyncPgConnection {
+        use secrecy::ExposeSecret;
+        AsyncPgConnection::establish(self.url.expose_secret())
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.name))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside any async context guarantee: use a thread with
+        // its own runtime so the database is gone when the test ends.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url()).await {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The template's name changes with the set of migrations, so a new
+/// migration never meets a stale template.
+fn template_name(service: &str, migrations: &EmbeddedMigrations) -> String {
+    let mut hasher = DefaultHasher::new();
+    let list = MigrationSource::<Pg>::migrations(migrations).unwrap_or_default();
+    for m in &list {
+        m.name().to_string().hash(&mut hasher);
+    }
+    format!("tpl_{}_{:x}", service.replace('-', "_"), hasher.finish())
+}
+
+async fn ensure_template(service: &str, migrations: fn() -> EmbeddedMigrations) -> String {
+    let template = template_name(service, &migrations());
+    let _guard = TEMPLATE_LOCK.lock().await;
+    let mut conn = admin().await;
+    // Across test processes, one creates the template at a time.
+    diesel::sql_query("SELECT pg_advisory_lock(727274)")
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("advisory lock: {e}"));
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let exists: Exists = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS exists"
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap_or_else(|e| panic!("checking template: {e}"));
+    if !exists.exists {
+        let building = format!("{template}_building");
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("creating template: {e}"));
+        veza_live_platform::db::migrate(&SecretString::from(url_for(&building)), migrations, 1)
+            .await
+            .unwrap_or_else(|e| panic!("migrating template {building}: {e:#}"));
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("renaming template: {e}"));
+    }
+    let _ = diesel::sql_query("SELECT pg_advisory_unlock(727274)")
+        .execute(&mut conn)
+        .await;
+    template
+}

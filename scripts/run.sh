@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Run the whole stack locally: infra (profile "run"), then every built service binary.
+# Settings come from .env (or .env.example). Ctrl-C stops everything.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# binary         env prefix      default listen   needs database
+SERVICES=(
+  "api-gateway    API_GATEWAY     127.0.0.1:8080   no"
+  "live-catalog   LIVE_CATALOG    127.0.0.1:8081   yes"
+  "stream-key     STREAM_KEY      127.0.0.1:8082   yes"
+  "ingest-events  INGEST_EVENTS   127.0.0.1:8083   yes"
+  "chat-gateway   CHAT            127.0.0.1:8084   yes"
+)
+LOG_DIR="$DEV_DIR/run/logs"
+pids=() names=() logs=() tail_pid=""
+
+# shellcheck disable=SC2317 # invoked through trap
+cleanup() {
+  local status=$? pid i
+  trap - EXIT INT TERM HUP
+  set +e
+  [ ${#pids[@]} -eq 0 ] || log "stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  [ -z "$tail_pid" ] || { kill "$tail_pid" 2>/dev/null; wait "$tail_pid" 2>/dev/null; }
+  "$SCRIPTS/infra.sh" down run
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+"$SCRIPTS/deps.sh"
+"$SCRIPTS/infra.sh" up run
+load_env "$(env_file)"
+
+resolve_target_dir
+cd "$ROOT"
+log "building services"
+cargo build --workspace --bins
+
+mkdir -p "$LOG_DIR"
+for row in "${SERVICES[@]}"; do
+  read -r name prefix default_addr needs_db <<<"$row"
+  bin="$TARGET_DIR/debug/$name"
+  [ -x "$bin" ] || continue
+  addr_var="${prefix}_LISTEN_ADDR" db_var="${prefix}_DATABASE_URL"
+  addr="${!addr_var:-$default_addr}"
+  port_in_use "${addr%:*}" "${addr##*:}" && die "$name: $addr is already in use (an old run still alive?)"
+  svc_env=(LISTEN_ADDR="$addr")
+  if [ "$needs_db" = yes ]; then
+    [ -n "${!db_var:-}" ] || die "$name: $db_var is not set"
+    svc_env+=(DATABASE_URL="${!db_var}")
+  fi
+  logfile="$LOG_DIR/$name.log"
+  log "starting $name on $addr (log: ${logfile#"$ROOT/"})"
+  env -u DATABASE_URL "${svc_env[@]}" "$bin" >"$logfile" 2>&1 </dev/null &
+  pids+=($!) names+=("$name|$addr") logs+=("$logfile")
+done
+[ ${#pids[@]} -gt 0 ] || die "no service binaries found in $TARGET_DIR/debug"
+
+# Wait until every service reports ready.
+for idx in "${!pids[@]}"; do
+  name="${names[idx]%|*}" addr="${names[idx]#*|}"
+  for ((i = 0; i < 120; i++)); do
+    curl -fs -o /dev/null --max-time 2 "http://$addr/readyz" && break
+    kill -0 "${pids[idx]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  if ! curl -fs -o /dev/null --max-time 2 "http://$addr/readyz"; then
+    show_tail "${logs[idx]}"
+    die "$name did not become ready on http://$addr/readyz"
+  fi
+done
+
+echo
+echo "Veza Live is running:"
+for entry in "${names[@]}"; do
+  printf '  %-14s http://%s   metrics: http://%s/metrics\n' "${entry%|*}" "${entry#*|}" "${entry#*|}"
+done
+for db in "${DATABASES[@]}"; do
+  var="${db^^}_DATABASE_URL"
+  printf '  %-14s %s\n' "PostgreSQL" "${!var:-}"
+done
+echo "  NATS           ${NATS_URL:-} (monitoring: http://127.0.0.1:18222)"
+echo "Logs: ${LOG_DIR#"$ROOT/"}/<service>.log (followed below). Press Ctrl-C to stop everything."
+echo
+
+tail -n 0 -F "${logs[@]}" &
+tail_pid=$!
+set +e
+wait -n "${pids[@]}"
+code=$?
+set -e
+for idx in "${!pids[@]}"; do
+  kill -0 "${pids[idx]}" 2>/dev/null || { warn "${names[idx]%|*} exited (status $code)"; show_tail "${logs[idx]}" 20; }
+done
+exit 1

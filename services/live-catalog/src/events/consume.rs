@@ -1,0 +1,124 @@
+//! Live state from ingest events: `live.events.stream.started` / `.ended`
+//! and `live.viewers.*`, applied idempotently and in any order. An `ended`
+//! before its `started` leaves the stream ended; a `started` after `ended`
+//! does not revive it; a viewer count older than the last applied is
+//! ignored.
+
+use async_nats::jetstream;
+use diesel_async::AsyncConnection;
+use serde::de::DeserializeOwned;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use veza_live_domain::{
+    StreamStatus,
+    events::{EVENT_VERSION, Event, StreamEnded, StreamStarted, ViewerCount},
+    subjects::{STREAM_EVENTS, STREAM_VIEWERS},
+};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, first_delivery};
+
+use crate::{db::streams, state::AppState};
+
+/// Starts the three consumers.
+pub fn spawn(
+    state: AppState,
+    js: jetstream::Context,
+    cancel: CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    let s = &state.subjects;
+    let spec = |stream: &str, durable: &str, filter: String| ConsumerSpec {
+        stream: s.stream(stream),
+        durable: durable.to_owned(),
+        filter_subject: filter,
+        concurrency: 32,
+    };
+    let started = spec(STREAM_EVENTS, "live-catalog-started", s.stream_started());
+    let ended = spec(STREAM_EVENTS, "live-catalog-ended", s.stream_ended());
+    let viewers = spec(STREAM_VIEWERS, "live-catalog-viewers", s.viewers_all());
+    let (a, b, c) = (state.clone(), state.clone(), state);
+    vec![
+        consumer::spawn(js.clone(), started, cancel.clone(), move |m| {
+            let state = a.clone();
+            async move { on_started(&state, parse(&m.payload)?).await }
+        }),
+        consumer::spawn(js.clone(), ended, cancel.clone(), move |m| {
+            let state = b.clone();
+            async move { on_ended(&state, parse(&m.payload)?).await }
+        }),
+        consumer::spawn(js, viewers, cancel, move |m| {
+            let state = c.clone();
+            async move { on_viewers(&state, parse(&m.payload)?).await }
+        }),
+    ]
+}
+
+fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
+    let event: Event<P> = serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
+    if event.v != EVENT_VERSION {
+        return Err(HandleError::Rejected(format!(
+            "unsupported version {}",
+            event.v
+        )));
+    }
+    Ok(event)
+}
+
+/// Applies `stream.started`.
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn on_started(state: &AppState, event: Event<StreamStarted>) -> Result<(), HandleError> {
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        if !first_delivery(conn, "live-catalog-started", event.event_id).await? {
+            return Ok(());
+        }
+        let p = &event.payload;
+        let Some(row) = streams::find_for_update(conn, p.stream_id).await? else {
+            tracing::warn!(stream.id = %p.stream_id, "started event for an unknown stream");
+            return Ok(());
+        };
+        if row.status().can_become(StreamStatus::Live) {
+            // A newer session of the same streamer means an older one is
+            // over, even if its `ended` has not arrived yet.
+            streams::end_other_live(conn, row.user_id, row.id, event.occurred_at).await?;
+            streams::mark_live(conn, row.id, p.session_id, event.occurred_at).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Applies `stream.ended`.
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(), HandleError> {
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        if !first_delivery(conn, "live-catalog-ended", event.event_id).await? {
+            return Ok(());
+        }
+        let p = &event.payload;
+        let Some(row) = streams::find_for_update(conn, p.stream_id).await? else {
+            tracing::warn!(stream.id = %p.stream_id, "ended event for an unknown stream");
+            return Ok(());
+        };
+        let same_session = row.session_id.is_none_or(|s| s == p.session_id);
+        if row.status().can_become(StreamStatus::Ended)
+            && (row.status() != StreamStatus::Live || same_session)
+        {
+            streams::mark_ended(conn, row.id, p.session_id, event.occurred_at).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Applies a viewer count (last value wins, by `occurred_at`).
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn on_viewers(state: &AppState, event: Event<ViewerCount>) -> Result<(), HandleError> {
+    let mut conn = state.pool.get().await?;
+    let p = &event.payload;
+    streams::apply_viewers(&mut conn, p.stream_id, p.count, p.peak, event.occurred_at).await?;
+    Ok(())
+}

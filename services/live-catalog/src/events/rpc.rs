@@ -1,0 +1,175 @@
+//! Request/reply subjects the catalog answers:
+//! - `live.rpc.catalog.resolve_publish`: which stream goes live when the
+//!   streamer publishes (refused when one is already live);
+//! - `live.rpc.catalog.ensure_draft`: the streamer's current stream,
+//!   creating a draft when there is none.
+//!
+//! Both pick, in order: the live stream, the nearest scheduled, the latest
+//! draft, else a new draft copying the last stream's title, category and
+//! tags.
+
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use veza_live_domain::{
+    StreamStatus,
+    rpc::{RpcReply, StreamForUser, StreamForUserRequest, codes},
+};
+use veza_live_platform::{auth::AuthUser, nats};
+
+use crate::{
+    db::streams::{self, NewStreamRow},
+    events::publish::{self, Change},
+    state::AppState,
+};
+
+/// The queue group all catalog replicas share.
+const QUEUE: &str = "live-catalog";
+
+/// Starts both responders.
+pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+    let resolve_state = state.clone();
+    let ensure_state = state.clone();
+    vec![
+        nats::serve(
+            state.nats.clone(),
+            state.subjects.rpc_resolve_publish(),
+            QUEUE.into(),
+            cancel.clone(),
+            move |req: StreamForUserRequest| {
+                let state = resolve_state.clone();
+                async move { reply(stream_for_user(&state, &req, Purpose::Publish).await) }
+            },
+        ),
+        nats::serve(
+            state.nats.clone(),
+            state.subjects.rpc_ensure_draft(),
+            QUEUE.into(),
+            cancel,
+            move |req: StreamForUserRequest| {
+                let state = ensure_state.clone();
+                async move { reply(stream_for_user(&state, &req, Purpose::EnsureDraft).await) }
+            },
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Publish,
+    EnsureDraft,
+}
+
+#[derive(Debug)]
+enum Refusal {
+    AlreadyLive,
+    Unavailable(String),
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Unavailable(format!("database: {e}"))
+    }
+}
+
+fn reply(result: Result<Uuid, Refusal>) -> RpcReply<StreamForUser> {
+    match result {
+        Ok(stream_id) => RpcReply::ok(StreamForUser { stream_id }),
+        Err(Refusal::AlreadyLive) => RpcReply::err(
+            codes::ALREADY_LIVE,
+            "the streamer already has a live stream",
+        ),
+        Err(Refusal::Unavailable(cause)) => {
+            tracing::warn!(error.cause = %cause, "catalog request failed");
+            RpcReply::err(codes::UNAVAILABLE, "catalog unavailable")
+        }
+    }
+}
+
+async fn stream_for_user(
+    state: &AppState,
+    req: &StreamForUserRequest,
+    purpose: Purpose,
+) -> Result<Uuid, Refusal> {
+    let mut conn = state
+        .pool
+        .get()
+        .await
+        .map_err(|e| Refusal::Unavailable(format!("database pool: {e}")))?;
+    let subjects = &state.subjects;
+    let (id, created) = conn
+        .transaction(async |conn| pick_or_create(conn, subjects, req, purpose).await)
+        .await?;
+    if created {
+        state.outbox.wake();
+    }
+    Ok(id)
+}
+
+async fn pick_or_create(
+    conn: &mut AsyncPgConnection,
+    subjects: &veza_live_domain::Subjects,
+    req: &StreamForUserRequest,
+    purpose: Purpose,
+) -> Result<(Uuid, bool), Refusal> {
+    // One decision at a time per streamer, across replicas.
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(req.user_id.to_string())
+        .execute(conn)
+        .await?;
+    if let Some(live) = streams::of_user_with_status(conn, req.user_id, StreamStatus::Live)
+        .await?
+        .into_iter()
+        .next()
+    {
+        return match purpose {
+            Purpose::Publish => Err(Refusal::AlreadyLive),
+            Purpose::EnsureDraft => Ok((live.id, false)),
+        };
+    }
+    for status in [StreamStatus::Scheduled, StreamStatus::Draft] {
+        if let Some(row) = streams::of_user_with_status(conn, req.user_id, status)
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Ok((row.id, false));
+        }
+    }
+    let last = streams::latest_of_user(conn, req.user_id).await?;
+    let streamer_name = req
+        .username
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| {
+            AuthUser {
+                user_id: req.user_id,
+                username: None,
+                expires_at: chrono::Utc::now(),
+            }
+            .display_name()
+        });
+    let new = NewStreamRow {
+        id: Uuid::new_v4(),
+        user_id: req.user_id,
+        title: last
+            .as_ref()
+            .map(|l| l.title.clone())
+            .unwrap_or_else(|| format!("{streamer_name} is live")),
+        streamer_name: last
+            .as_ref()
+            .map(|l| l.streamer_name.clone())
+            .unwrap_or(streamer_name),
+        description: None,
+        category: last.as_ref().and_then(|l| l.category.clone()),
+        tags: last.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
+        thumbnail_url: None,
+        status: StreamStatus::Draft.as_str().to_owned(),
+        scheduled_at: None,
+    };
+    let row = streams::insert(conn, new).await?;
+    publish::stream_changed(conn, subjects, Change::Created, &row).await?;
+    Ok((row.id, true))
+}

@@ -1,0 +1,138 @@
+//! live-catalog: stream metadata, status and listings (live, scheduled,
+//! replays), scheduling and ownership checks. It derives live state from
+//! ingest events, answers `resolve_publish` and `ensure_draft` over NATS
+//! and publishes stream snapshots through its outbox.
+//!
+//! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
+
+pub mod config;
+pub mod db;
+pub mod events;
+pub mod openapi;
+pub mod routes;
+pub mod schema;
+pub mod state;
+
+use std::net::TcpListener;
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+pub use config::Config;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use veza_live_platform::{auth::JwtVerifier, db as platform_db, health, http, nats, outbox};
+
+use crate::state::AppState;
+
+/// The migrations of the live_catalog database, embedded in the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/live-catalog");
+
+/// Advisory lock key held while migrating.
+const MIGRATION_LOCK: i64 = 0x7665_7a61_6c01;
+
+/// A built service: listening, with its background tasks running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Migrates the database, connects to NATS, starts consumers,
+    /// responders and the outbox relay, and binds the HTTP listener.
+    ///
+    /// Fails when the listener cannot bind or `cancel` fires while waiting
+    /// for the database.
+    pub async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let common = &config.common;
+        platform_db::migrate_with_retry(
+            &common.database_url,
+            || MIGRATIONS,
+            MIGRATION_LOCK,
+            &cancel,
+        )
+        .await?;
+        let pool = platform_db::pool(&common.database_url, common.database_pool_size)?;
+        let client = nats::connect(&common.nats_url, "live-catalog").await?;
+        let js = async_nats::jetstream::new(client.clone());
+        let state = AppState {
+            pool: pool.clone(),
+            nats: client.clone(),
+            subjects: common.subjects.clone(),
+            rpc_timeout: common.rpc_timeout,
+            hls_public_url: config.hls_public_url.clone(),
+            outbox: outbox::OutboxWaker::default(),
+        };
+
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn({
+            let (js, subjects, cancel) = (js.clone(), common.subjects.clone(), cancel.clone());
+            async move {
+                nats::ensure_streams_with_retry(&js, &subjects, &cancel).await;
+            }
+        }));
+        tasks.push(outbox::spawn_relay(
+            pool.clone(),
+            js.clone(),
+            state.outbox.clone(),
+            cancel.clone(),
+        ));
+        tasks.extend(events::consume::spawn(state.clone(), js, cancel.clone()));
+        tasks.extend(events::rpc::spawn(state.clone(), cancel.clone()));
+
+        let listener = TcpListener::bind(common.listen_addr)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let verifier = web::Data::new(JwtVerifier::new(&common.jwt));
+        let readiness = web::Data::new(health::Readiness { pool, nats: client });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(http::observe))
+                .app_data(state.clone())
+                .app_data(verifier.clone())
+                .app_data(readiness.clone())
+                .app_data(http::json_config())
+                .app_data(http::query_config())
+                .app_data(http::path_config())
+                .configure(health::configure)
+                .configure(routes::configure)
+                .default_service(web::to(http::not_found))
+        })
+        .workers(config.http_workers)
+        .disable_signals()
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            cancel,
+            tasks,
+        })
+    }
+
+    /// The bound HTTP port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `cancel` fires, then drains requests, stops consumers
+    /// and flushes the outbox.
+    ///
+    /// Fails when the HTTP server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        self.cancel.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        Ok(served?)
+    }
+}

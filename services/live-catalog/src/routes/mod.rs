@@ -1,0 +1,18 @@
+//! HTTP routes of live-catalog, under the public `/api/v1` paths.
+
+use actix_web::web;
+
+pub mod streams;
+
+/// Registers every catalog route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/live/streams")
+            .route("", web::get().to(streams::list::list))
+            .route("", web::post().to(streams::create::create))
+            .route("/me", web::get().to(streams::me::mine))
+            .route("/{id}", web::get().to(streams::get::get))
+            .route("/{id}", web::put().to(streams::update::update))
+            .route("/{id}", web::delete().to(streams::delete::delete)),
+    );
+}

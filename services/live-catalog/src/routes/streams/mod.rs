@@ -1,0 +1,37 @@
+//! `/api/v1/live/streams`: one operation per file.
+
+pub mod create;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod me;
+pub mod update;
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+use veza_live_domain::StreamStatus;
+use veza_live_platform::{ApiError, auth::AuthUser};
+
+use crate::db::streams::{self, StreamRow};
+
+/// Loads a stream for its owner, locked for the transaction.
+///
+/// Fails with 404 when it does not exist (or is someone else's draft) and
+/// 403 when it belongs to someone else.
+pub(crate) async fn owned_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user: &AuthUser,
+) -> Result<StreamRow, ApiError> {
+    let row = streams::find_for_update(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
+    if row.user_id != user.user_id {
+        return Err(if row.status() == StreamStatus::Draft {
+            ApiError::NotFound("stream not found".into())
+        } else {
+            ApiError::Forbidden("only the stream's owner may do this".into())
+        });
+    }
+    Ok(row)
+}

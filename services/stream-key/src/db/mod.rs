@@ -1,0 +1,3 @@
+//! Queries of the stream_key database.
+
+pub mod keys;

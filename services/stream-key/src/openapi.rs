@@ -1,0 +1,22 @@
+//! The OpenAPI document of stream-key, generated from the handlers and
+//! kept in `docs/openapi/stream-key.json` (a test fails when stale).
+
+use utoipa::OpenApi;
+use veza_live_domain::{ErrorBody, FieldError};
+use veza_live_platform::openapi::{BearerSecurity, ErrorResponse};
+
+use crate::routes::{StreamKeyResponse, StreamKeyView};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Veza Live — stream-key",
+        version = "1.0.0",
+        description = "Issues, shows and regenerates streamers' stream keys."
+    ),
+    paths(crate::routes::show, crate::routes::regenerate),
+    components(schemas(StreamKeyView, StreamKeyResponse, ErrorResponse, ErrorBody, FieldError)),
+    modifiers(&BearerSecurity),
+    tags((name = "stream keys", description = "Streamers' channel keys"))
+)]
+pub struct ApiDoc;
