@@ -5,7 +5,7 @@ ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test deps infra-up infra-down infra-status check fmt lint clean-dev
+.PHONY: help run test deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ fmt: ## Format all code
 
 lint: ## Clippy with warnings as errors
 	cargo clippy --workspace --all-targets $(ARGS) -- -D warnings
+
+openapi: ## Regenerate docs/openapi/*.json from the code
+	UPDATE_OPENAPI=1 cargo test --workspace --lib openapi
+
+token: ## Mint a dev JWT: make token NAME=alice
+	@bash $(ROOT)scripts/dev-token.sh $(or $(NAME),dev)
 
 clean-dev: ## Stop local infrastructure (both profiles) and delete .dev/
 	@bash $(ROOT)scripts/infra.sh down run

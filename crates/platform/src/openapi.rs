@@ -35,3 +35,26 @@ impl Modify for BearerSecurity {
         );
     }
 }
+
+/// Checks that the committed spec at `path` matches `generated`; with
+/// `UPDATE_OPENAPI=1` in the environment it rewrites the file instead.
+/// Services call this from a test so a stale spec fails the build.
+///
+/// # Panics
+/// When the file is missing or differs (and no update was asked for).
+pub fn assert_spec_current(path: &std::path::Path, generated: &utoipa::openapi::OpenApi) {
+    let mut json = generated
+        .to_pretty_json()
+        .unwrap_or_else(|e| panic!("serialising the OpenAPI document: {e}"));
+    json.push('\n');
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(path, &json).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == json,
+        "{} is stale: run `make openapi` and commit the result",
+        path.display()
+    );
+}

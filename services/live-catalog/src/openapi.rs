@@ -62,3 +62,15 @@ pub struct DeletedResponse {
     tags((name = "streams", description = "Live streams"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[test]
+    fn committed_spec_matches_the_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/openapi/live-catalog.json");
+        veza_live_platform::openapi::assert_spec_current(&path, &super::ApiDoc::openapi());
+    }
+}

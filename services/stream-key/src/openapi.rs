@@ -20,3 +20,15 @@ use crate::routes::{StreamKeyResponse, StreamKeyView};
     tags((name = "stream keys", description = "Streamers' channel keys"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[test]
+    fn committed_spec_matches_the_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/openapi/stream-key.json");
+        veza_live_platform::openapi::assert_spec_current(&path, &super::ApiDoc::openapi());
+    }
+}
