@@ -29,6 +29,7 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   [ -z "$tail_pid" ] || { kill "$tail_pid" 2>/dev/null; wait "$tail_pid" 2>/dev/null; }
+  "$SCRIPTS/nginx.sh" down run
   "$SCRIPTS/infra.sh" down run
   exit "$status"
 }
@@ -80,6 +81,10 @@ for idx in "${!pids[@]}"; do
   fi
 done
 
+# nginx-rtmp in front of ingest-events, once its hooks answer.
+ingest_addr="${INGEST_EVENTS_LISTEN_ADDR:-127.0.0.1:8083}"
+"$SCRIPTS/nginx.sh" up run "http://$ingest_addr"
+
 echo
 echo "Veza Live is running:"
 for entry in "${names[@]}"; do
@@ -90,6 +95,8 @@ for db in "${DATABASES[@]}"; do
   printf '  %-14s %s\n' "PostgreSQL" "${!var:-}"
 done
 echo "  NATS           ${NATS_URL:-} (monitoring: http://127.0.0.1:18222)"
+echo "  RTMP ingest    rtmp://127.0.0.1:${RTMP_PORT:-1935}/live  (OBS: server = this URL, stream key = yours)"
+echo "  HLS playback   http://127.0.0.1:${NGINX_HTTP_PORT:-8090}/hls/<stream id>.m3u8"
 echo "Logs: ${LOG_DIR#"$ROOT/"}/<service>.log (followed below). Press Ctrl-C to stop everything."
 echo
 

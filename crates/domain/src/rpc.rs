@@ -96,11 +96,27 @@ pub struct StreamForUser {
     pub stream_id: Uuid,
 }
 
+/// `live.rpc.catalog.stream_owner`: who owns this stream, and where is it
+/// in its life? For RTMP servers that report a stream by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamOwnerRequest {
+    pub stream_id: Uuid,
+}
+
+/// The owner and status of a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamOwner {
+    pub stream_id: Uuid,
+    pub user_id: Uuid,
+    pub status: crate::StreamStatus,
+}
+
 /// Stable error codes of the request/reply subjects.
 pub mod codes {
     pub const INVALID_KEY: &str = "invalid_key";
     pub const THROTTLED: &str = "throttled";
     pub const ALREADY_LIVE: &str = "already_live";
+    pub const NOT_FOUND: &str = "not_found";
     pub const BAD_REQUEST: &str = "bad_request";
     pub const UNAVAILABLE: &str = "service_unavailable";
 }

@@ -101,6 +101,9 @@ impl Subjects {
     pub fn rpc_ensure_draft(&self) -> String {
         self.subject("live.rpc.catalog.ensure_draft")
     }
+    pub fn rpc_stream_owner(&self) -> String {
+        self.subject("live.rpc.catalog.stream_owner")
+    }
     pub fn chat_room(&self, stream_id: Uuid) -> String {
         self.subject(&format!("chat.room.{stream_id}"))
     }

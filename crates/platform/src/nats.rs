@@ -179,9 +179,26 @@ where
 /// Most requests a responder handles at once.
 const RPC_CONCURRENCY: usize = 256;
 
+/// Subscribes and waits until the server has registered the subscription
+/// (a flush round trip), so requests sent after this returns find a
+/// responder.
+async fn subscribe_confirmed(
+    client: &Client,
+    subject: &str,
+    queue_group: &str,
+) -> anyhow::Result<async_nats::Subscriber> {
+    let subscription = client
+        .queue_subscribe(subject.to_owned(), queue_group.to_owned())
+        .await?;
+    client.flush().await?;
+    Ok(subscription)
+}
+
 /// Serves a request/reply subject in a queue group until `cancel` fires.
+/// Returns once the subscription is registered with the server, or after
+/// a short wait when NATS is not reachable yet (the task keeps retrying).
 /// A request that does not parse gets a `bad_request` reply.
-pub fn serve<Req, Resp, F, Fut>(
+pub async fn serve<Req, Resp, F, Fut>(
     client: Client,
     subject: String,
     queue_group: String,
@@ -195,24 +212,31 @@ where
     Fut: Future<Output = RpcReply<Resp>> + Send + 'static,
 {
     let handler = Arc::new(handler);
+    let first = tokio::time::timeout(
+        Duration::from_secs(2),
+        subscribe_confirmed(&client, &subject, &queue_group),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok);
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(RPC_CONCURRENCY));
         let mut delay = Duration::from_millis(200);
-        let mut subscription = loop {
-            match client
-                .queue_subscribe(subject.clone(), queue_group.clone())
-                .await
-            {
-                Ok(sub) => break sub,
-                Err(error) => {
-                    tracing::warn!(error = %error, rpc.subject = %subject, "subscribe failed, retrying")
+        let mut subscription = match first {
+            Some(sub) => sub,
+            None => loop {
+                match subscribe_confirmed(&client, &subject, &queue_group).await {
+                    Ok(sub) => break sub,
+                    Err(error) => {
+                        tracing::warn!(error = %error, rpc.subject = %subject, "subscribe failed, retrying")
+                    }
                 }
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(delay) => {}
-            }
-            delay = (delay * 2).min(Duration::from_secs(5));
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(Duration::from_secs(5));
+            },
         };
         loop {
             let message = tokio::select! {

@@ -1,5 +1,8 @@
 //! Runs Veza Live services in-process, on port 0, against the test
-//! PostgreSQL and NATS, so tests talk to them as clients would.
+//! PostgreSQL and NATS, so tests talk to them as clients would; and a real
+//! nginx-rtmp with ffmpeg for end-to-end tests ([`rtmp`]).
+
+pub mod rtmp;
 
 use std::time::Duration;
 
@@ -95,6 +98,32 @@ pub async fn start_stream_key_with(db: &TestDb, prefix: &str, extra: &[(&str, &s
     }
 }
 
+/// The internal token ingest-events expects in tests.
+pub const INTERNAL_TOKEN: &str = "test-internal-token-0123456789";
+
+/// Starts ingest-events with extra variables (RTMP URLs, leases).
+pub async fn start_ingest(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Running {
+    let mut vars = vec![
+        ("INTERNAL_TOKEN", INTERNAL_TOKEN),
+        ("VIEWER_PUBLISH_INTERVAL_MS", "200"),
+    ];
+    vars.extend_from_slice(extra);
+    let config = veza_live_ingest_events::Config::from_env(&env(db, prefix, &vars))
+        .expect("ingest-events config");
+    let cancel = CancellationToken::new();
+    let app = veza_live_ingest_events::Application::build(config, cancel.clone())
+        .await
+        .expect("ingest-events starts");
+    let http = HttpClient::local(app.port());
+    let handle =
+        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
+    Running {
+        http,
+        cancel,
+        handle,
+    }
+}
+
 /// live-catalog and stream-key sharing one NATS prefix, each on its own
 /// database.
 pub struct World {
@@ -110,6 +139,7 @@ pub struct World {
 impl World {
     /// Starts both services and waits until the JetStream streams exist.
     pub async fn start() -> Self {
+        veza_live_test_support::init_logs();
         let prefix = unique_prefix();
         let catalog_db = TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await;
         let keys_db = TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await;
@@ -150,4 +180,49 @@ pub async fn wait_for_streams(nats: &async_nats::Client, subjects: &veza_live_do
         async move { js.get_stream(name).await.ok().map(|_| ()) }
     })
     .await;
+}
+
+/// Every service of the ingest path — live-catalog, stream-key and
+/// ingest-events — on one NATS prefix, with an nginx-rtmp in front.
+pub struct LiveWorld {
+    pub base: World,
+    pub ingest_db: TestDb,
+    pub ingest: Running,
+    pub nginx: rtmp::Nginx,
+}
+
+impl LiveWorld {
+    /// Starts the services and nginx-rtmp; `extra` configures ingest-events.
+    pub async fn start(extra: &[(&str, &str)]) -> Self {
+        let base = World::start().await;
+        let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
+        let ports = rtmp::NginxPorts::pick();
+        let (relay, control) = (ports.relay_url(), ports.control_url());
+        let mut vars = vec![
+            ("RTMP_RELAY_URL", relay.as_str()),
+            ("RTMP_CONTROL_URL", control.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        let ingest = start_ingest(&ingest_db, &base.prefix, &vars).await;
+        let ingest_port = ingest
+            .http
+            .base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("ingest port");
+        let nginx = rtmp::Nginx::start(ports, ingest_port);
+        Self {
+            base,
+            ingest_db,
+            ingest,
+            nginx,
+        }
+    }
+
+    /// Stops every service (nginx stops on drop).
+    pub async fn stop(self) {
+        self.ingest.stop().await;
+        self.base.stop().await;
+    }
 }

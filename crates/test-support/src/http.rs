@@ -71,6 +71,15 @@ impl HttpClient {
         self.finish(req).await
     }
 
+    /// Posts JSON with extra headers.
+    pub async fn post_with(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
+        let mut req = self.inner.post(format!("{}{path}", self.base)).json(body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.finish(req).await
+    }
+
     async fn finish(&self, req: reqwest::RequestBuilder) -> Reply {
         let res = req
             .send()

@@ -13,15 +13,26 @@
 //! starts them.
 
 mod db;
-mod http;
+pub mod http;
 
 use std::time::Duration;
 
 pub use db::TestDb;
-pub use http::HttpClient;
+pub use http::{HttpClient, Reply};
 use secrecy::SecretString;
 use uuid::Uuid;
 use veza_live_platform::{auth::JwtVerifier, config::JwtConfig};
+
+/// Sends service logs to the test output when `RUST_LOG` is set (shown for
+/// failing tests, or all with `--nocapture`).
+pub fn init_logs() {
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
 
 /// The JWT secret tests sign with.
 pub const JWT_SECRET: &str = "test-only-jwt-secret-0123456789abcdef";

@@ -79,7 +79,7 @@ impl Application {
             cancel.clone(),
         ));
         tasks.extend(events::consume::spawn(state.clone(), js, cancel.clone()));
-        tasks.extend(events::rpc::spawn(state.clone(), cancel.clone()));
+        tasks.extend(events::rpc::spawn(state.clone(), cancel.clone()).await);
 
         let listener = TcpListener::bind(common.listen_addr)?;
         let port = listener.local_addr()?.port();

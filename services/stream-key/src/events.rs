@@ -17,7 +17,7 @@ use crate::{keys, state::AppState};
 const QUEUE: &str = "stream-key";
 
 /// Starts both responders.
-pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
     let issue_state = state.clone();
     let validate_state = state.clone();
     vec![
@@ -41,7 +41,8 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
                     }
                 }
             },
-        ),
+        )
+        .await,
         nats::serve(
             state.nats.clone(),
             state.subjects.rpc_keys_validate(),
@@ -51,7 +52,8 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
                 let state = validate_state.clone();
                 async move { keys::validate(&state, req).await }
             },
-        ),
+        )
+        .await,
     ]
 }
 

@@ -91,7 +91,7 @@ impl Application {
             state.outbox.clone(),
             cancel.clone(),
         ));
-        tasks.extend(events::spawn(state.clone(), cancel.clone()));
+        tasks.extend(events::spawn(state.clone(), cancel.clone()).await);
 
         let listener = TcpListener::bind(common.listen_addr)?;
         let port = listener.local_addr()?.port();

@@ -2,8 +2,10 @@
 //! real PostgreSQL and NATS.
 
 mod events;
+mod ingest;
 mod keys;
 mod listing;
+mod rtmp;
 mod streams;
 mod validation;
 

@@ -4,7 +4,10 @@
 //! - `live.rpc.catalog.ensure_draft`: the streamer's current stream,
 //!   creating a draft when there is none.
 //!
-//! Both pick, in order: the live stream, the nearest scheduled, the latest
+//! - `live.rpc.catalog.stream_owner`: the owner and status of a stream, for
+//!   RTMP servers that report streams by id.
+//!
+//! The first two pick, in order: the live stream, the nearest scheduled, the latest
 //! draft, else a new draft copying the last stream's title, category and
 //! tags.
 
@@ -15,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
     StreamStatus,
-    rpc::{RpcReply, StreamForUser, StreamForUserRequest, codes},
+    rpc::{RpcReply, StreamForUser, StreamForUserRequest, StreamOwner, StreamOwnerRequest, codes},
 };
 use veza_live_platform::{auth::AuthUser, nats};
 
@@ -28,11 +31,23 @@ use crate::{
 /// The queue group all catalog replicas share.
 const QUEUE: &str = "live-catalog";
 
-/// Starts both responders.
-pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+/// Starts the responders.
+pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
     let resolve_state = state.clone();
     let ensure_state = state.clone();
+    let owner_state = state.clone();
     vec![
+        nats::serve(
+            state.nats.clone(),
+            state.subjects.rpc_stream_owner(),
+            QUEUE.into(),
+            cancel.clone(),
+            move |req: StreamOwnerRequest| {
+                let state = owner_state.clone();
+                async move { stream_owner(&state, req.stream_id).await }
+            },
+        )
+        .await,
         nats::serve(
             state.nats.clone(),
             state.subjects.rpc_resolve_publish(),
@@ -42,7 +57,8 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
                 let state = resolve_state.clone();
                 async move { reply(stream_for_user(&state, &req, Purpose::Publish).await) }
             },
-        ),
+        )
+        .await,
         nats::serve(
             state.nats.clone(),
             state.subjects.rpc_ensure_draft(),
@@ -52,7 +68,8 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
                 let state = ensure_state.clone();
                 async move { reply(stream_for_user(&state, &req, Purpose::EnsureDraft).await) }
             },
-        ),
+        )
+        .await,
     ]
 }
 
@@ -172,4 +189,25 @@ async fn pick_or_create(
     let row = streams::insert(conn, new).await?;
     publish::stream_changed(conn, subjects, Change::Created, &row).await?;
     Ok((row.id, true))
+}
+
+async fn stream_owner(state: &AppState, stream_id: Uuid) -> RpcReply<StreamOwner> {
+    let found = async {
+        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
+        streams::find(&mut conn, stream_id)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match found.await {
+        Ok(Some(row)) => RpcReply::ok(StreamOwner {
+            stream_id,
+            user_id: row.user_id,
+            status: row.status(),
+        }),
+        Ok(None) => RpcReply::err(codes::NOT_FOUND, "no such stream"),
+        Err(cause) => {
+            tracing::warn!(error.cause = %cause, "catalog request failed");
+            RpcReply::err(codes::UNAVAILABLE, "catalog unavailable")
+        }
+    }
 }

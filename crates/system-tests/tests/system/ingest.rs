@@ -1,0 +1,411 @@
+//! ingest-events through its internal endpoint and the NATS ingest subject:
+//! sessions, presence sets, idempotency, ordering and leases.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use veza_live_domain::events::{Event, IngestEvent, IngestEventType};
+use veza_live_platform::nats::publish_event;
+use veza_live_system_tests::{INTERNAL_TOKEN, Running, World, start_ingest};
+use veza_live_test_support::{HttpClient, Reply, TestDb, eventually};
+
+use crate::{data, error_code, user};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Setup {
+    w: World,
+    ingest: Running,
+    ingest_db: TestDb,
+}
+
+async fn setup(extra: &[(&str, &str)]) -> Setup {
+    let w = World::start().await;
+    let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
+    let ingest = start_ingest(&ingest_db, &w.prefix, extra).await;
+    Setup {
+        w,
+        ingest,
+        ingest_db,
+    }
+}
+
+async fn post_event(ingest: &HttpClient, body: Value) -> Reply {
+    ingest
+        .post_with(
+            "/internal/stream-events",
+            &[("x-internal-token", INTERNAL_TOKEN)],
+            &body,
+        )
+        .await
+}
+
+async fn stream(w: &World, id: &str, token: &str) -> Value {
+    let res = w
+        .catalog
+        .http
+        .get(&format!("/api/v1/live/streams/{id}"), Some(token))
+        .await;
+    data(&res.body).clone()
+}
+
+async fn wait_for(
+    w: &World,
+    id: &str,
+    token: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    eventually(what, WAIT, || async {
+        let s = stream(w, id, token).await;
+        check(&s).then_some(s)
+    })
+    .await
+}
+
+async fn new_stream(w: &World, token: &str) -> String {
+    let res = w
+        .catalog
+        .http
+        .post(
+            "/api/v1/live/streams",
+            Some(token),
+            &json!({"title": "Show"}),
+        )
+        .await;
+    data(&res.body)["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_endpoint_requires_the_token_before_reading_the_body() {
+    let s = setup(&[]).await;
+    let url = "/internal/stream-events";
+    let res = s
+        .ingest
+        .http
+        .post(url, None, &json!({"type": "stream_started"}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = s
+        .ingest
+        .http
+        .send_raw(
+            Method::POST,
+            url,
+            None,
+            "application/json",
+            b"not json".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNAUTHORIZED,
+        "no token: nothing about the body is revealed"
+    );
+    for (body, field) in [
+        (json!({"type": "stream_started"}), "stream_id"),
+        (
+            json!({"type": "listener_joined", "stream_id": Uuid::new_v4()}),
+            "listener_id",
+        ),
+        (
+            json!({"type": "listener_left", "listener_id": "x"}),
+            "stream_id",
+        ),
+    ] {
+        let res = post_event(&s.ingest.http, body.clone()).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(res.body["error"]["details"][0]["field"], field, "{body}");
+    }
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_exploded", "stream_id": Uuid::new_v4()}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&res.body), "bad_request");
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_started", "stream_id": Uuid::new_v4()}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listeners_are_a_set_and_duplicate_events_apply_once() {
+    let s = setup(&[]).await;
+    let (_, token) = user("dj");
+    let id = new_stream(&s.w, &token).await;
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_started", "stream_id": id}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+
+    let joined = Uuid::new_v4();
+    for body in [
+        json!({"type": "listener_joined", "stream_id": id, "listener_id": "a", "event_id": joined}),
+        json!({"type": "listener_joined", "stream_id": id, "listener_id": "a", "event_id": joined}),
+        json!({"type": "listener_joined", "stream_id": id, "listener_id": "a"}),
+        json!({"type": "listener_joined", "stream_id": id, "listener_id": "b"}),
+        json!({"type": "listener_joined", "stream_id": id, "listener_id": "c"}),
+    ] {
+        assert_eq!(
+            post_event(&s.ingest.http, body).await.status,
+            StatusCode::OK
+        );
+    }
+    wait_for(&s.w, &id, &token, "3 viewers", |v| {
+        v["viewer_count"] == 3 && v["peak_viewers"] == 3
+    })
+    .await;
+    let left = json!({"type": "listener_left", "stream_id": id, "listener_id": "c"});
+    assert_eq!(
+        post_event(&s.ingest.http, left).await.status,
+        StatusCode::OK
+    );
+    wait_for(&s.w, &id, &token, "2 viewers, peak 3", |v| {
+        v["viewer_count"] == 2 && v["peak_viewers"] == 3
+    })
+    .await;
+
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_ended", "stream_id": id}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let ended = wait_for(&s.w, &id, &token, "ended", |v| v["status"] == "ended").await;
+    assert_eq!(ended["viewer_count"], 0);
+    assert_eq!(ended["peak_viewers"], 3);
+    // Viewers of an ended stream are not counted.
+    let late = json!({"type": "listener_joined", "stream_id": id, "listener_id": "late"});
+    assert_eq!(
+        post_event(&s.ingest.http, late).await.status,
+        StatusCode::OK
+    );
+    let mut conn = s.ingest_db.connect().await;
+    let listeners: i64 = {
+        use diesel::QueryDsl;
+        use diesel_async::RunQueryDsl;
+        veza_live_ingest_events::schema::listeners::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(listeners, 0);
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_before_its_started_leaves_the_stream_ended() {
+    let s = setup(&[]).await;
+    let (_, token) = user("dj");
+    let id = new_stream(&s.w, &token).await;
+    let earlier = Utc::now() - chrono::Duration::seconds(5);
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_ended", "stream_id": id}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    wait_for(&s.w, &id, &token, "ended", |v| v["status"] == "ended").await;
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_started", "stream_id": id, "occurred_at": earlier}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(error_code(&res.body), "stream_ended");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stream(&s.w, &id, &token).await["status"], "ended");
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nats_ingest_subject_takes_a_stream_key_and_reports_are_heartbeats() {
+    let s = setup(&[("EVENT_SESSION_LEASE_S", "2")]).await;
+    let (uid, token) = user("dj");
+    let created =
+        s.w.catalog
+            .http
+            .post(
+                "/api/v1/live/streams",
+                Some(&token),
+                &json!({"title": "Via NATS"}),
+            )
+            .await;
+    let id = data(&created.body)["id"].as_str().expect("id").to_owned();
+    let key = data(&created.body)["stream_key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let js = async_nats::jetstream::new(s.w.nats.clone());
+    let send = |kind: IngestEventType| {
+        let event = Event::new(
+            IngestEvent {
+                kind,
+                stream_key: Some(key.clone()),
+                stream_id: None,
+                listener_id: None,
+                client_addr: Some("198.51.100.4".into()),
+            },
+            Utc::now(),
+        );
+        let body = serde_json::to_vec(&event).expect("json");
+        let js = js.clone();
+        let subject = s.w.subjects.ingest_events();
+        async move {
+            publish_event(&js, subject, event.event_id, body.into(), None)
+                .await
+                .expect("publish")
+        }
+    };
+    send(IngestEventType::StreamStarted).await;
+    let live = wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+    assert_eq!(live["user_id"], uid.to_string());
+    // Repeated stream_started reports keep the 2 s lease alive.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        send(IngestEventType::StreamStarted).await;
+    }
+    assert_eq!(
+        stream(&s.w, &id, &token).await["status"],
+        "live",
+        "heartbeats renew the lease"
+    );
+    send(IngestEventType::StreamEnded).await;
+    wait_for(&s.w, &id, &token, "ended", |v| v["status"] == "ended").await;
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_is_not_renewed_ends_with_lease_expired() {
+    let s = setup(&[("EVENT_SESSION_LEASE_S", "1")]).await;
+    let (_, token) = user("dj");
+    let id = new_stream(&s.w, &token).await;
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_started", "stream_id": id}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+    wait_for(&s.w, &id, &token, "ended by the lease", |v| {
+        v["status"] == "ended"
+    })
+    .await;
+    let mut conn = s.ingest_db.connect().await;
+    let reason: Option<String> = {
+        use diesel::QueryDsl;
+        use diesel_async::RunQueryDsl;
+        use veza_live_ingest_events::schema::ingest_sessions;
+        ingest_sessions::table
+            .select(ingest_sessions::end_reason)
+            .first(&mut conn)
+            .await
+            .expect("session")
+    };
+    assert_eq!(reason.as_deref(), Some("lease_expired"));
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_live_catalog_while_events_flow_loses_none() {
+    use veza_live_system_tests::{start_catalog, start_stream_key, wait_for_streams};
+    let prefix = veza_live_test_support::unique_prefix();
+    let subjects = veza_live_domain::Subjects::new(Some(&prefix)).expect("prefix");
+    let catalog_db = TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await;
+    let keys_db = TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await;
+    let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
+    let catalog = start_catalog(&catalog_db, &prefix).await;
+    let keys = start_stream_key(&keys_db, &prefix).await;
+    let ingest = start_ingest(&ingest_db, &prefix, &[]).await;
+    let nats = veza_live_test_support::nats_client().await;
+    wait_for_streams(&nats, &subjects).await;
+    let js = async_nats::jetstream::new(nats.clone());
+
+    let (_, token) = user("dj");
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let (_, t) = user(&format!("dj{i}"));
+        let res = catalog
+            .http
+            .post(
+                "/api/v1/live/streams",
+                Some(&t),
+                &json!({"title": format!("S{i}")}),
+            )
+            .await;
+        ids.push((data(&res.body)["id"].as_str().expect("id").to_owned(), t));
+    }
+    let _ = token;
+    let send = |kind: IngestEventType, id: &str| {
+        let event = Event::new(
+            IngestEvent {
+                kind,
+                stream_key: None,
+                stream_id: Some(Uuid::parse_str(id).expect("uuid")),
+                listener_id: None,
+                client_addr: None,
+            },
+            Utc::now(),
+        );
+        let body = serde_json::to_vec(&event).expect("json");
+        let (js, subject) = (js.clone(), subjects.ingest_events());
+        async move {
+            publish_event(&js, subject, event.event_id, body.into(), None)
+                .await
+                .expect("publish")
+        }
+    };
+    for (id, _) in &ids[..3] {
+        send(IngestEventType::StreamStarted, id).await;
+    }
+    // The catalog dies while events are in flight.
+    catalog.stop().await;
+    for (id, _) in &ids[3..] {
+        send(IngestEventType::StreamStarted, id).await;
+    }
+    for (id, _) in ids.iter().step_by(2) {
+        send(IngestEventType::StreamEnded, id).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let catalog = start_catalog(&catalog_db, &prefix).await;
+    for (i, (id, t)) in ids.iter().enumerate() {
+        let want = if i % 2 == 0 { "ended" } else { "live" };
+        eventually(
+            &format!("stream {i} to be {want}"),
+            Duration::from_secs(20),
+            || async {
+                let res = catalog
+                    .http
+                    .get(&format!("/api/v1/live/streams/{id}"), Some(t))
+                    .await;
+                (data(&res.body)["status"] == want).then_some(())
+            },
+        )
+        .await;
+    }
+    let live = catalog
+        .http
+        .get("/api/v1/live/streams?is_live=true", None)
+        .await;
+    assert_eq!(data(&live.body).as_array().map(Vec::len), Some(3));
+    ingest.stop().await;
+    keys.stop().await;
+    catalog.stop().await;
+}

@@ -1,0 +1,2 @@
+DROP TABLE listeners;
+DROP TABLE ingest_sessions;

@@ -1,0 +1,94 @@
+//! ingest-events configuration.
+//!
+//! Besides the shared variables of `veza_live_platform::config`
+//! (`DATABASE_URL`, `NATS_URL`, `JWT_SECRET`, `LISTEN_ADDR` default
+//! `127.0.0.1:8083`, ...):
+//! - `INTERNAL_TOKEN` (required, at least 16 bytes): the shared secret of
+//!   `POST /internal/stream-events` (header `X-Internal-Token`).
+//! - `RTMP_RELAY_URL` (default `rtmp://127.0.0.1:1935/hls`): where
+//!   `on_publish` relays an accepted stream, under its stream id.
+//! - `RTMP_CONTROL_URL` (default `http://127.0.0.1:8090/control`): the
+//!   nginx-rtmp control API used to drop a kicked publisher.
+//! - `RTMP_LIVE_APP` (default `live`), `RTMP_HLS_APP` (default `hls`): the
+//!   nginx-rtmp applications publishers and players use.
+//! - `SESSION_LEASE_S` (default 15): an RTMP session not renewed by
+//!   `on_update` within this ends with reason `lease_expired`.
+//! - `EVENT_SESSION_LEASE_S` (default 120): the same for sessions reported
+//!   over NATS or HTTP, renewed by any event of the stream (a repeated
+//!   `stream_started` is a heartbeat).
+//! - `VIEWER_PUBLISH_INTERVAL_MS` (default 1000): at most one viewer count
+//!   per stream per interval.
+//! - `HTTP_WORKERS` (default: the number of CPUs).
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+
+/// Everything ingest-events reads at start-up.
+#[derive(Clone)]
+pub struct Config {
+    pub common: CommonConfig,
+    pub internal_token: SecretString,
+    pub rtmp_relay_url: String,
+    pub rtmp_control_url: String,
+    pub rtmp_live_app: String,
+    pub rtmp_hls_app: String,
+    pub session_lease: Duration,
+    pub event_session_lease: Duration,
+    pub viewer_publish_interval: Duration,
+    pub http_workers: usize,
+}
+
+fn app_name(env: &Env, name: &str, default: &str) -> Result<String, ConfigError> {
+    let value = env.optional(name).unwrap_or_else(|| default.to_owned());
+    if value.is_empty()
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(ConfigError::invalid(
+            name,
+            "must be an nginx-rtmp application name",
+        ));
+    }
+    Ok(value)
+}
+
+fn seconds(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
+    let s: u64 = env.parse_or(name, default)?;
+    if s == 0 {
+        return Err(ConfigError::invalid(name, "must be at least 1"));
+    }
+    Ok(Duration::from_secs(s))
+}
+
+impl Config {
+    /// Reads and validates the environment.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let workers_default = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let interval_ms: u64 = env.parse_or("VIEWER_PUBLISH_INTERVAL_MS", 1000)?;
+        if !(50..=60_000).contains(&interval_ms) {
+            return Err(ConfigError::invalid(
+                "VIEWER_PUBLISH_INTERVAL_MS",
+                "must be 50..=60000",
+            ));
+        }
+        Ok(Self {
+            common: CommonConfig::from_env(env, "ingest-events", "127.0.0.1:8083")?,
+            internal_token: env.secret("INTERNAL_TOKEN", 16)?,
+            rtmp_relay_url: env.url_or("RTMP_RELAY_URL", "rtmp://127.0.0.1:1935/hls")?,
+            rtmp_control_url: env.url_or("RTMP_CONTROL_URL", "http://127.0.0.1:8090/control")?,
+            rtmp_live_app: app_name(env, "RTMP_LIVE_APP", "live")?,
+            rtmp_hls_app: app_name(env, "RTMP_HLS_APP", "hls")?,
+            session_lease: seconds(env, "SESSION_LEASE_S", 15)?,
+            event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
+            viewer_publish_interval: Duration::from_millis(interval_ms),
+            http_workers: env.parse_or("HTTP_WORKERS", workers_default)?.max(1),
+        })
+    }
+}

@@ -1,0 +1,4 @@
+//! Queries of the ingest_events database.
+
+pub mod listeners;
+pub mod sessions;

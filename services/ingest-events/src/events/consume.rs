@@ -1,0 +1,165 @@
+//! Consumers:
+//! - `live.ingest.events` (JetStream `LIVE_INGEST`): an RTMP server that
+//!   reports lifecycle events over NATS, and chat-gateway's web listeners;
+//!   the same processing path as the hooks.
+//! - `live.events.key.rotated`: kick the streamer's live publisher — drop
+//!   it through the nginx-rtmp control API and end its session, so its next
+//!   `on_update` is answered 403 and reconnecting with the old key fails.
+
+use serde::de::DeserializeOwned;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use veza_live_domain::{
+    events::{EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated},
+    subjects::{STREAM_EVENTS, STREAM_INGEST},
+};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError};
+
+use crate::{
+    db::sessions::{self, Source},
+    ingest::{self, IngestError, Origin, Publisher, SessionRef},
+    rtmp_control,
+    state::AppState,
+};
+
+/// Starts both consumers.
+pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+    let s = &state.subjects;
+    let ingest_spec = ConsumerSpec {
+        stream: s.stream(STREAM_INGEST),
+        durable: "ingest-events-ingest".into(),
+        filter_subject: s.ingest_events(),
+        concurrency: 64,
+    };
+    let rotated_spec = ConsumerSpec {
+        stream: s.stream(STREAM_EVENTS),
+        durable: "ingest-events-key-rotated".into(),
+        filter_subject: s.key_rotated(),
+        concurrency: 8,
+    };
+    let (a, b) = (state.clone(), state.clone());
+    vec![
+        consumer::spawn(state.js.clone(), ingest_spec, cancel.clone(), move |m| {
+            let state = a.clone();
+            async move { on_ingest(&state, parse(&m.payload)?).await }
+        }),
+        consumer::spawn(state.js.clone(), rotated_spec, cancel, move |m| {
+            let state = b.clone();
+            async move { on_key_rotated(&state, parse(&m.payload)?).await }
+        }),
+    ]
+}
+
+fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
+    let event: Event<P> = serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
+    if event.v != EVENT_VERSION {
+        return Err(HandleError::Rejected(format!(
+            "unsupported version {}",
+            event.v
+        )));
+    }
+    Ok(event)
+}
+
+/// Whether an ingest error is worth a redelivery.
+pub fn handle_error(err: IngestError) -> HandleError {
+    match err {
+        IngestError::Unavailable(cause) => HandleError::Retry(cause),
+        other => HandleError::Rejected(other.to_string()),
+    }
+}
+
+/// Applies one event of `live.ingest.events`.
+///
+/// Fails with a retry when a dependency is unavailable, and rejects events
+/// that can never apply (missing fields, unknown key).
+pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<(), HandleError> {
+    let origin = Origin {
+        event_id: event.event_id,
+        occurred_at: event.occurred_at,
+        source: Source::Nats,
+        client_addr: event.payload.client_addr.clone(),
+    };
+    apply(state, event.payload, origin)
+        .await
+        .map_err(handle_error)
+}
+
+/// The shared path of NATS and HTTP ingest events.
+///
+/// Fails as [`IngestError`] says.
+pub async fn apply(
+    state: &AppState,
+    event: IngestEvent,
+    origin: Origin,
+) -> Result<(), IngestError> {
+    let missing = |what: &str| IngestError::Invalid(format!("{what} is required"));
+    match event.kind {
+        IngestEventType::StreamStarted => {
+            let publisher = match (event.stream_id, event.stream_key) {
+                (Some(id), _) => Publisher::Stream(id),
+                (None, Some(key)) => Publisher::Key(key),
+                (None, None) => return Err(IngestError::UnknownStream),
+            };
+            ingest::start(state, publisher, None, origin)
+                .await
+                .map(|_| ())
+        }
+        IngestEventType::StreamEnded => {
+            let which = match (event.stream_id, event.stream_key) {
+                (Some(id), _) => SessionRef::Stream(id),
+                (None, Some(key)) => SessionRef::Key(key),
+                (None, None) => return Err(IngestError::UnknownStream),
+            };
+            ingest::end(state, which, EndReason::PublisherDone, origin)
+                .await
+                .map(|_| ())
+        }
+        IngestEventType::ListenerJoined | IngestEventType::ListenerLeft => {
+            let stream_id = event.stream_id.ok_or(IngestError::UnknownStream)?;
+            let listener = event
+                .listener_id
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| missing("listener_id"))?;
+            if listener.chars().count() > ingest::LISTENER_ID_MAX {
+                return Err(missing("listener_id of at most 200 characters"));
+            }
+            if event.kind == IngestEventType::ListenerJoined {
+                ingest::join(state, stream_id, &listener, origin)
+                    .await
+                    .map(|_| ())
+            } else {
+                ingest::leave(state, stream_id, &listener, origin)
+                    .await
+                    .map(|_| ())
+            }
+        }
+    }
+}
+
+/// Kicks the streamer's live publishers after a key rotation.
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn on_key_rotated(state: &AppState, event: Event<KeyRotated>) -> Result<(), HandleError> {
+    let user_id = event.payload.user_id;
+    let active = {
+        let mut conn = state.pool.get().await?;
+        sessions::active_of_user(&mut conn, user_id).await?
+    };
+    for session in active {
+        if let (Some(app), Some(client_id)) = (&session.rtmp_app, &session.rtmp_client_id) {
+            rtmp_control::drop_client(state, app, client_id).await;
+        }
+        let origin = Origin::now(Source::Rtmp, None);
+        ingest::end(
+            state,
+            SessionRef::Session(session.id),
+            EndReason::KeyRotated,
+            origin,
+        )
+        .await
+        .map_err(handle_error)?;
+    }
+    Ok(())
+}

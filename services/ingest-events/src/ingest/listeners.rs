@@ -1,0 +1,100 @@
+//! `listener_joined` / `listener_left`: presence sets per live stream.
+//! Any event of a stream renews the lease of a session reported over NATS
+//! or HTTP.
+
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+use veza_live_platform::consumer::first_delivery;
+
+use super::{IngestError, Origin, count};
+use crate::{
+    db::{
+        listeners,
+        sessions::{self, Source},
+    },
+    state::AppState,
+};
+
+/// Longest accepted listener id.
+pub const LISTENER_ID_MAX: usize = 200;
+
+/// What a join did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// A new listener of a live stream.
+    Counted,
+    /// Already counted (or a duplicate event).
+    AlreadyThere,
+    /// The stream is not live.
+    NotLive,
+}
+
+/// Adds a listener to a live stream.
+///
+/// Fails when the database is unavailable.
+pub async fn join(
+    state: &AppState,
+    stream_id: Uuid,
+    listener_id: &str,
+    origin: Origin,
+) -> Result<Joined, IngestError> {
+    let mut conn = state.pool.get().await?;
+    let joined = conn
+        .transaction(async |conn| {
+            let Some(session) = sessions::active_of_stream(conn, stream_id).await? else {
+                return Ok::<_, IngestError>(Joined::NotLive);
+            };
+            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+                return Ok(Joined::AlreadyThere);
+            }
+            if session.source != Source::Rtmp.as_str() {
+                sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
+            }
+            Ok(if listeners::join(conn, stream_id, listener_id).await? {
+                Joined::Counted
+            } else {
+                Joined::AlreadyThere
+            })
+        })
+        .await?;
+    let counted = joined == Joined::Counted;
+    if counted {
+        metrics::counter!("veza_live_stream_viewers_total").increment(1);
+        state.viewers_changed(stream_id);
+    }
+    count(
+        "listener_joined",
+        if counted { "applied" } else { "ignored" },
+    );
+    Ok(joined)
+}
+
+/// Removes a listener; true when it was there.
+///
+/// Fails when the database is unavailable.
+pub async fn leave(
+    state: &AppState,
+    stream_id: Uuid,
+    listener_id: &str,
+    origin: Origin,
+) -> Result<bool, IngestError> {
+    let mut conn = state.pool.get().await?;
+    let removed = conn
+        .transaction(async |conn| {
+            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+                return Ok::<_, IngestError>(false);
+            }
+            if let Some(session) = sessions::active_of_stream(conn, stream_id).await?
+                && session.source != Source::Rtmp.as_str()
+            {
+                sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
+            }
+            Ok(listeners::leave(conn, stream_id, listener_id).await?)
+        })
+        .await?;
+    if removed {
+        state.viewers_changed(stream_id);
+    }
+    count("listener_left", if removed { "applied" } else { "ignored" });
+    Ok(removed)
+}

@@ -1,0 +1,105 @@
+//! The state every handler, consumer and background task shares.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use veza_live_domain::Subjects;
+use veza_live_platform::{db::DbPool, outbox::OutboxWaker};
+
+use crate::db::sessions::Source;
+
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub nats: async_nats::Client,
+    pub js: async_nats::jetstream::Context,
+    pub subjects: Subjects,
+    pub rpc_timeout: Duration,
+    pub outbox: OutboxWaker,
+    pub rtmp: RtmpSettings,
+    pub leases: Leases,
+    pub control: reqwest::Client,
+    /// Streams whose viewer count changed since the last publication.
+    pub dirty_viewers: Arc<Mutex<HashSet<Uuid>>>,
+    internal_token_digest: [u8; 32],
+}
+
+/// How this service talks to nginx-rtmp.
+#[derive(Clone, Debug)]
+pub struct RtmpSettings {
+    pub relay_url: String,
+    pub control_url: String,
+    pub live_app: String,
+    pub hls_app: String,
+}
+
+/// Lease lengths per source.
+#[derive(Clone, Copy, Debug)]
+pub struct Leases {
+    pub rtmp: Duration,
+    pub events: Duration,
+}
+
+impl Leases {
+    /// When a session of `source` renewed now expires.
+    pub fn until(&self, source: Source) -> DateTime<Utc> {
+        let lease = match source {
+            Source::Rtmp => self.rtmp,
+            Source::Nats | Source::Http => self.events,
+        };
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(15))
+    }
+}
+
+impl AppState {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "built once, in Application::build"
+    )]
+    pub fn new(
+        pool: DbPool,
+        nats: async_nats::Client,
+        subjects: Subjects,
+        rpc_timeout: Duration,
+        rtmp: RtmpSettings,
+        leases: Leases,
+        control: reqwest::Client,
+        internal_token: &str,
+    ) -> Self {
+        Self {
+            js: async_nats::jetstream::new(nats.clone()),
+            pool,
+            nats,
+            subjects,
+            rpc_timeout,
+            outbox: OutboxWaker::default(),
+            rtmp,
+            leases,
+            control,
+            dirty_viewers: Arc::new(Mutex::new(HashSet::new())),
+            internal_token_digest: Sha256::digest(internal_token.as_bytes()).into(),
+        }
+    }
+
+    /// Whether `presented` is the internal token. Digests are compared so
+    /// the comparison time says nothing about the token.
+    pub fn internal_token_matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        digest == self.internal_token_digest
+    }
+
+    /// Marks a stream's viewer count for publication.
+    pub fn viewers_changed(&self, stream_id: Uuid) {
+        self.dirty_viewers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(stream_id);
+    }
+}
