@@ -1,5 +1,5 @@
 # Veza Live developer entry points. `make` lists the targets.
-# Extra arguments: make test ARGS='-p live-catalog -- --nocapture'
+# Extra arguments: make test ARGS='-p veza-live-catalog -- --nocapture'
 SHELL := bash
 ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ARGS ?=

@@ -122,6 +122,20 @@ impl Env {
     }
 }
 
+/// `HTTP_WORKERS`: HTTP worker threads, at least 1 (default: the number
+/// of CPUs).
+///
+/// Fails when the value does not parse or is 0.
+pub fn http_workers(env: &Env) -> Result<usize, ConfigError> {
+    let default = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    match env.parse_or("HTTP_WORKERS", default)? {
+        0 => Err(ConfigError::invalid("HTTP_WORKERS", "must be at least 1")),
+        n => Ok(n),
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -148,7 +162,52 @@ pub struct JwtConfig {
     pub audience: Option<String>,
 }
 
-/// Settings every service shares.
+/// Settings of any HTTP service, with or without a database: the api-gateway
+/// reads only these.
+#[derive(Clone)]
+pub struct BaseConfig {
+    pub service_name: &'static str,
+    pub jwt: JwtConfig,
+    pub listen_addr: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub otel_endpoint: Option<String>,
+}
+
+impl BaseConfig {
+    /// Reads `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`, `LISTEN_ADDR`,
+    /// `RUST_LOG`, `LOG_FORMAT` and `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    pub fn from_env(
+        env: &Env,
+        service_name: &'static str,
+        default_listen: &str,
+    ) -> Result<Self, ConfigError> {
+        let default_listen: SocketAddr = default_listen
+            .parse()
+            .map_err(|_| ConfigError::invalid("LISTEN_ADDR", "bad built-in default"))?;
+        Ok(Self {
+            service_name,
+            jwt: JwtConfig {
+                secret: env.secret("JWT_SECRET", 32)?,
+                issuer: env.optional("JWT_ISSUER"),
+                audience: env.optional("JWT_AUDIENCE"),
+            },
+            listen_addr: env.parse_or("LISTEN_ADDR", default_listen)?,
+            log_filter: env
+                .optional("RUST_LOG")
+                .unwrap_or_else(|| "info".to_owned()),
+            log_format: env.parse_or("LOG_FORMAT", LogFormat::Json)?,
+            otel_endpoint: match env.optional("OTEL_EXPORTER_OTLP_ENDPOINT") {
+                Some(_) => Some(env.url_or("OTEL_EXPORTER_OTLP_ENDPOINT", "")?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// Settings every service with a database and NATS shares.
 #[derive(Clone)]
 pub struct CommonConfig {
     pub service_name: &'static str,
@@ -183,9 +242,6 @@ impl CommonConfig {
         let prefix = env.optional("NATS_SUBJECT_PREFIX");
         let subjects = Subjects::new(prefix.as_deref())
             .map_err(|e| ConfigError::invalid("NATS_SUBJECT_PREFIX", e))?;
-        let default_listen: SocketAddr = default_listen
-            .parse()
-            .map_err(|_| ConfigError::invalid("LISTEN_ADDR", "bad built-in default"))?;
         let pool_size: usize = env.parse_or("DATABASE_POOL_SIZE", 16)?;
         if pool_size == 0 {
             return Err(ConfigError::invalid(
@@ -200,6 +256,7 @@ impl CommonConfig {
                 "must be 50..=60000",
             ));
         }
+        let base = BaseConfig::from_env(env, service_name, default_listen)?;
         Ok(Self {
             service_name,
             database_url: SecretString::from(database_url),
@@ -207,20 +264,11 @@ impl CommonConfig {
             nats_url: env.url_or("NATS_URL", "nats://127.0.0.1:4222")?,
             subjects,
             rpc_timeout: Duration::from_millis(rpc_ms),
-            jwt: JwtConfig {
-                secret: env.secret("JWT_SECRET", 32)?,
-                issuer: env.optional("JWT_ISSUER"),
-                audience: env.optional("JWT_AUDIENCE"),
-            },
-            listen_addr: env.parse_or("LISTEN_ADDR", default_listen)?,
-            log_filter: env
-                .optional("RUST_LOG")
-                .unwrap_or_else(|| "info".to_owned()),
-            log_format: env.parse_or("LOG_FORMAT", LogFormat::Json)?,
-            otel_endpoint: match env.optional("OTEL_EXPORTER_OTLP_ENDPOINT") {
-                Some(_) => Some(env.url_or("OTEL_EXPORTER_OTLP_ENDPOINT", "")?),
-                None => None,
-            },
+            jwt: base.jwt,
+            listen_addr: base.listen_addr,
+            log_filter: base.log_filter,
+            log_format: base.log_format,
+            otel_endpoint: base.otel_endpoint,
         })
     }
 }

@@ -31,6 +31,8 @@ pub enum ApiError {
     RateLimited { retry_after_s: u64 },
     #[error("dependency unavailable: {0}")]
     Unavailable(String),
+    #[error("dependency timed out: {0}")]
+    GatewayTimeout(String),
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -60,6 +62,10 @@ impl ApiError {
             Self::Unavailable(_) => (
                 "service_unavailable",
                 "a dependency is unavailable, retry later".into(),
+            ),
+            Self::GatewayTimeout(_) => (
+                "gateway_timeout",
+                "a dependency did not answer in time, retry later".into(),
             ),
             Self::Internal(_) => ("internal_error", "an internal error occurred".into()),
         }
@@ -92,6 +98,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,7 +118,7 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after_s } => {
                 builder.insert_header(("Retry-After", retry_after_s.max(&1).to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::GatewayTimeout(_) => {
                 builder.insert_header(("Retry-After", "1"));
             }
             Self::Unauthorized(_) => {

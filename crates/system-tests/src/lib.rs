@@ -124,6 +124,53 @@ pub async fn start_ingest(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> 
     }
 }
 
+/// Starts the api-gateway in front of `upstreams` (name → base URL of
+/// live-catalog, stream-key, chat-gateway), with extra variables.
+pub async fn start_gateway(
+    catalog: &str,
+    stream_key: &str,
+    chat: &str,
+    extra: &[(&str, &str)],
+) -> Running {
+    let mut pairs: Vec<(String, String)> = [
+        ("JWT_SECRET", veza_live_test_support::JWT_SECRET),
+        ("LISTEN_ADDR", "127.0.0.1:0"),
+        ("LOG_FORMAT", "pretty"),
+        ("HTTP_WORKERS", "1"),
+        ("LIVE_CATALOG_URL", catalog),
+        ("STREAM_KEY_URL", stream_key),
+        ("CHAT_URL", chat),
+        ("UPSTREAM_TIMEOUT_MS", "3000"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    pairs.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let config =
+        veza_live_api_gateway::Config::from_env(&Env::from_pairs(pairs)).expect("gateway config");
+    let cancel = CancellationToken::new();
+    let app = veza_live_api_gateway::Application::build(config, cancel.clone())
+        .await
+        .expect("gateway starts");
+    let http = HttpClient::local(app.port());
+    let handle =
+        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
+    Running {
+        http,
+        cancel,
+        handle,
+    }
+}
+
+/// A base URL where nothing listens (an upstream that is down).
+pub fn dead_upstream() -> String {
+    format!("http://127.0.0.1:{}", rtmp::free_port())
+}
+
 /// live-catalog and stream-key sharing one NATS prefix, each on its own
 /// database.
 pub struct World {

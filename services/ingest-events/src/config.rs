@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
 
 /// Everything ingest-events reads at start-up.
 #[derive(Clone)]
@@ -68,9 +68,6 @@ impl Config {
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let workers_default = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
         let interval_ms: u64 = env.parse_or("VIEWER_PUBLISH_INTERVAL_MS", 1000)?;
         if !(50..=60_000).contains(&interval_ms) {
             return Err(ConfigError::invalid(
@@ -88,7 +85,7 @@ impl Config {
             session_lease: seconds(env, "SESSION_LEASE_S", 15)?,
             event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
             viewer_publish_interval: Duration::from_millis(interval_ms),
-            http_workers: env.parse_or("HTTP_WORKERS", workers_default)?.max(1),
+            http_workers: http_workers(env)?,
         })
     }
 }

@@ -7,7 +7,7 @@
 //!   playback URL of a live stream (`<base>/<stream_id>.m3u8`).
 //! - `HTTP_WORKERS` (default: the number of CPUs).
 
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
 
 /// Everything live-catalog reads at start-up.
 #[derive(Clone)]
@@ -22,13 +22,7 @@ impl Config {
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let workers_default = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let http_workers = env.parse_or("HTTP_WORKERS", workers_default)?;
-        if http_workers == 0 {
-            return Err(ConfigError::invalid("HTTP_WORKERS", "must be at least 1"));
-        }
+        let http_workers = http_workers(env)?;
         Ok(Self {
             common: CommonConfig::from_env(env, "live-catalog", "127.0.0.1:8081")?,
             hls_public_url: env.url_or("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")?,

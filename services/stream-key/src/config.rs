@@ -16,8 +16,8 @@
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretBox};
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use secrecy::SecretBox;
+use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
 
 /// Everything stream-key reads at start-up.
 pub struct Config {
@@ -32,8 +32,14 @@ pub struct Config {
 }
 
 fn hex_secret(env: &Env, name: &str) -> Result<Vec<u8>, ConfigError> {
-    let secret = env.secret(name, 64)?;
-    hex::decode(secret.expose_secret()).map_err(|_| ConfigError::invalid(name, "must be hex"))
+    let secret = env.required(name)?;
+    if secret.len() < 64 {
+        return Err(ConfigError::invalid(
+            name,
+            "must be at least 64 hex characters (32 bytes)",
+        ));
+    }
+    hex::decode(&secret).map_err(|_| ConfigError::invalid(name, "must be hex"))
 }
 
 impl Config {
@@ -50,9 +56,6 @@ impl Config {
                 )
             })?;
         let hmac = hex_secret(env, "STREAM_KEY_HMAC_KEY")?;
-        let workers_default = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
         let guess_limit: u32 = env.parse_or("KEY_GUESS_LIMIT", 10)?;
         if guess_limit == 0 {
             return Err(ConfigError::invalid(
@@ -68,13 +71,15 @@ impl Config {
             guess_limit,
             guess_window: Duration::from_secs(env.parse_or("KEY_GUESS_WINDOW_S", 60)?),
             guess_cooldown: Duration::from_secs(env.parse_or("KEY_GUESS_COOLDOWN_S", 300)?),
-            http_workers: env.parse_or("HTTP_WORKERS", workers_default)?.max(1),
+            http_workers: http_workers(env)?,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     fn env(extra: &[(&str, &str)]) -> Env {

@@ -2,6 +2,7 @@
 //! real PostgreSQL and NATS.
 
 mod events;
+mod gateway;
 mod ingest;
 mod keys;
 mod listing;

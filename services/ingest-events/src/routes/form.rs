@@ -5,8 +5,6 @@
 //! publish or play URL. The first occurrence of a field wins, so query
 //! arguments cannot override what nginx itself reports.
 
-use actix_web::web;
-use futures::StreamExt;
 use veza_live_platform::ApiError;
 
 /// Largest hook body accepted.
@@ -66,22 +64,6 @@ impl HookForm {
             flashver: first("flashver").unwrap_or_default(),
         })
     }
-}
-
-/// Reads a body of at most [`HOOK_BODY_LIMIT`] bytes.
-///
-/// Fails with 413 past the limit and 400 when the stream breaks.
-pub async fn read_limited(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
-        if body.len() + chunk.len() > HOOK_BODY_LIMIT {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@
 
 use std::time::Instant;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 use veza_live_domain::events::EndReason;
 use veza_live_platform::ApiError;
 
-use super::form::{HookForm, read_limited};
+use super::form::{HOOK_BODY_LIMIT, HookForm};
 use crate::{
     db::sessions::Source,
     ingest::{self, IngestError, Joined, Origin, Publisher, RtmpConnection, SessionRef},
@@ -37,18 +37,19 @@ fn observed(hook: &'static str, started: Instant, outcome: &'static str) {
     metrics::counter!("veza_live_hooks_total", "hook" => hook, "outcome" => outcome).increment(1);
 }
 
-async fn form(payload: web::Payload) -> Result<HookForm, ApiError> {
-    let body = read_limited(payload).await?;
+async fn form(req: HttpRequest, payload: web::Payload) -> Result<HookForm, ApiError> {
+    let body = veza_live_platform::http::read_body_limited(&req, payload, HOOK_BODY_LIMIT).await?;
     Ok(HookForm::parse(&body)?)
 }
 
 /// `on_publish`: validate the key, choose the stream, relay it under its id.
 pub async fn on_publish(
     state: web::Data<AppState>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let form = form(payload).await?;
+    let form = form(req, payload).await?;
     if form.app != state.rtmp.live_app || form.name.is_empty() {
         observed("on_publish", started, "denied");
         return Ok(deny(
@@ -86,10 +87,11 @@ pub async fn on_publish(
 /// `on_publish_done`: the publisher left; its session ends.
 pub async fn on_publish_done(
     state: web::Data<AppState>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let form = form(payload).await?;
+    let form = form(req, payload).await?;
     if form.app != state.rtmp.live_app {
         observed("on_publish_done", started, "ignored");
         return Ok(allow());
@@ -124,10 +126,11 @@ pub async fn on_publish_done(
 /// not a viewer; nobody else may play the live application.
 pub async fn on_play(
     state: web::Data<AppState>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let form = form(payload).await?;
+    let form = form(req, payload).await?;
     if form.flashver.starts_with(LOCAL_RELAY_FLASHVER)
         && form.addr.as_deref().is_some_and(is_loopback_relay)
     {
@@ -180,10 +183,11 @@ fn is_loopback_relay(addr: &str) -> bool {
 /// `on_play_done`: a listener left.
 pub async fn on_play_done(
     state: web::Data<AppState>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let form = form(payload).await?;
+    let form = form(req, payload).await?;
     let stream_id = match Uuid::parse_str(&form.name) {
         Ok(id) if form.app == state.rtmp.hls_app => id,
         _ => {
@@ -210,10 +214,11 @@ pub async fn on_play_done(
 /// session ended (key rotated, lease expired).
 pub async fn on_update(
     state: web::Data<AppState>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
-    let form = form(payload).await?;
+    let form = form(req, payload).await?;
     if form.call != "update_publish" || form.app != state.rtmp.live_app {
         observed("on_update", started, "ignored");
         return Ok(allow());

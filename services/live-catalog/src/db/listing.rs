@@ -4,7 +4,10 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl, QueryResult, SelectableHelper};
+use diesel::{
+    ExpressionMethods, QueryDsl, QueryResult, SelectableHelper,
+    sql_types::{Bool, Int4, Timestamptz, Uuid as SqlUuid},
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 use veza_live_domain::StreamStatus;
@@ -122,51 +125,58 @@ pub async fn page(
         query = query.filter(live_streams::category.eq(category.clone()));
     }
     let micros = |key: i64| DateTime::<Utc>::from_timestamp_micros(key).unwrap_or_default();
+    // Keyset conditions are row comparisons, so PostgreSQL uses them as
+    // index conditions on the partial indexes (an `a < k OR (a = k AND
+    // id < i)` filter would be applied after the scan, growing with depth).
+    let after = |columns: &'static str, op: &'static str| {
+        diesel::dsl::sql::<Bool>(&format!("({columns}) {op} ("))
+    };
     query = match filter.order {
         Order::LiveByViewers => {
             if let Some(c) = filter.after {
                 let key = i32::try_from(c.key).unwrap_or(i32::MAX);
                 query = query.filter(
-                    live_streams::viewer_count
-                        .lt(key)
-                        .or(live_streams::viewer_count
-                            .eq(key)
-                            .and(live_streams::id.lt(c.id))),
+                    after("viewer_count, id", "<")
+                        .bind::<Int4, _>(key)
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
                 );
             }
             query.order((live_streams::viewer_count.desc(), live_streams::id.desc()))
         }
         Order::ScheduledBySoonest => {
             if let Some(c) = filter.after {
-                let at = micros(c.key);
                 query = query.filter(
-                    live_streams::scheduled_at
-                        .gt(at)
-                        .or(live_streams::scheduled_at
-                            .eq(at)
-                            .and(live_streams::id.gt(c.id))),
+                    after("scheduled_at, id", ">")
+                        .bind::<Timestamptz, _>(micros(c.key))
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
                 );
             }
             query.order((live_streams::scheduled_at.asc(), live_streams::id.asc()))
         }
         Order::VodByEnded => {
             if let Some(c) = filter.after {
-                let at = micros(c.key);
                 query = query.filter(
-                    live_streams::ended_at
-                        .lt(at)
-                        .or(live_streams::ended_at.eq(at).and(live_streams::id.lt(c.id))),
+                    after("ended_at, id", "<")
+                        .bind::<Timestamptz, _>(micros(c.key))
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
                 );
             }
             query.order((live_streams::ended_at.desc(), live_streams::id.desc()))
         }
         Order::NewestFirst => {
             if let Some(c) = filter.after {
-                let at = micros(c.key);
                 query = query.filter(
-                    live_streams::created_at.lt(at).or(live_streams::created_at
-                        .eq(at)
-                        .and(live_streams::id.lt(c.id))),
+                    after("created_at, id", "<")
+                        .bind::<Timestamptz, _>(micros(c.key))
+                        .sql(", ")
+                        .bind::<SqlUuid, _>(c.id)
+                        .sql(")"),
                 );
             }
             query.order((live_streams::created_at.desc(), live_streams::id.desc()))

@@ -1,0 +1,83 @@
+//! api-gateway configuration.
+//!
+//! Besides `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`, `LISTEN_ADDR`
+//! (default `127.0.0.1:8080`), `RUST_LOG`, `LOG_FORMAT` and
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` (see `veza_live_platform::config`):
+//! - `LIVE_CATALOG_URL` (default `http://127.0.0.1:8081`),
+//!   `STREAM_KEY_URL` (default `http://127.0.0.1:8082`),
+//!   `CHAT_URL` (default `http://127.0.0.1:8084`): the upstream services.
+//! - `UPSTREAM_TIMEOUT_MS` (default 10000): an upstream slower than this
+//!   answers 504; one that refuses connections answers 503.
+//! - `ALLOWED_ORIGINS` (comma-separated, default none): CORS allowlist.
+//! - `RATE_LIMIT_PER_SECOND` (default 50) and `RATE_LIMIT_BURST`
+//!   (default 100): per client IP; beyond them 429 with `Retry-After`.
+//! - `TRUST_FORWARDED_FOR` (default false): take the client IP from
+//!   `X-Forwarded-For` (only behind a trusted proxy or ingress).
+//! - `LIVE_DEV_AUTH` (default false): serve `POST /api/v1/auth/dev-token`.
+//!   Never set it in production.
+//! - `HTTP_WORKERS` (default: the number of CPUs).
+
+use std::time::Duration;
+
+use veza_live_platform::config::{BaseConfig, ConfigError, Env, http_workers};
+
+/// Everything the gateway reads at start-up.
+#[derive(Clone)]
+pub struct Config {
+    pub base: BaseConfig,
+    pub catalog_url: String,
+    pub stream_key_url: String,
+    pub chat_url: String,
+    pub upstream_timeout: Duration,
+    pub allowed_origins: Vec<String>,
+    pub rate_per_second: u32,
+    pub rate_burst: u32,
+    pub trust_forwarded_for: bool,
+    pub dev_auth: bool,
+    pub http_workers: usize,
+}
+
+impl Config {
+    /// Reads and validates the environment.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let timeout_ms: u64 = env.parse_or("UPSTREAM_TIMEOUT_MS", 10_000)?;
+        if !(100..=120_000).contains(&timeout_ms) {
+            return Err(ConfigError::invalid(
+                "UPSTREAM_TIMEOUT_MS",
+                "must be 100..=120000",
+            ));
+        }
+        let rate_per_second: u32 = env.parse_or("RATE_LIMIT_PER_SECOND", 50)?;
+        let rate_burst: u32 = env.parse_or("RATE_LIMIT_BURST", 100)?;
+        if rate_per_second == 0 || rate_burst == 0 {
+            return Err(ConfigError::invalid(
+                "RATE_LIMIT_PER_SECOND",
+                "rate and burst must be at least 1",
+            ));
+        }
+        let allowed_origins = env
+            .optional("ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            base: BaseConfig::from_env(env, "api-gateway", "127.0.0.1:8080")?,
+            catalog_url: env.url_or("LIVE_CATALOG_URL", "http://127.0.0.1:8081")?,
+            stream_key_url: env.url_or("STREAM_KEY_URL", "http://127.0.0.1:8082")?,
+            chat_url: env.url_or("CHAT_URL", "http://127.0.0.1:8084")?,
+            upstream_timeout: Duration::from_millis(timeout_ms),
+            allowed_origins,
+            rate_per_second,
+            rate_burst,
+            trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
+            dev_auth: env.parse_or("LIVE_DEV_AUTH", false)?,
+            http_workers: http_workers(env)?,
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! The gateway's own routes (kept in `docs/openapi/api-gateway.json`) and
+//! the merged document it serves: its routes plus every public service's
+//! committed document, embedded at build time.
+
+use utoipa::OpenApi;
+use veza_live_domain::{ErrorBody, FieldError};
+use veza_live_platform::openapi::{BearerSecurity, ErrorResponse};
+
+use crate::routes::dev_token::{DevToken, DevTokenRequest, DevTokenResponse};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/specs.rs"));
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Veza Live API",
+        version = "1.0.0",
+        description = "The public API of Veza Live, served by the api-gateway: streams, stream keys and live chat. The chat WebSocket is GET /ws."
+    ),
+    paths(crate::routes::dev_token::mint),
+    components(schemas(DevTokenRequest, DevToken, DevTokenResponse, ErrorResponse, ErrorBody, FieldError)),
+    modifiers(&BearerSecurity),
+    tags((name = "auth", description = "Development logins"))
+)]
+pub struct ApiDoc;
+
+/// The names of the services whose documents are merged.
+pub fn merged_services() -> Vec<&'static str> {
+    embedded::SPECS.iter().map(|(name, _)| *name).collect()
+}
+
+/// The gateway's routes merged with every public service's document.
+///
+/// Fails when an embedded document does not parse (a build from a broken
+/// tree).
+pub fn merged() -> Result<utoipa::openapi::OpenApi, serde_json::Error> {
+    let mut doc = ApiDoc::openapi();
+    for (_, json) in embedded::SPECS {
+        let service: utoipa::openapi::OpenApi = serde_json::from_str(json)?;
+        doc.merge(service);
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[test]
+    fn committed_spec_matches_the_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/openapi/api-gateway.json");
+        veza_live_platform::openapi::assert_spec_current(&path, &super::ApiDoc::openapi());
+    }
+
+    #[test]
+    fn merged_document_has_every_public_service() {
+        let doc = super::merged().expect("embedded documents parse");
+        let paths: Vec<&String> = doc.paths.paths.keys().collect();
+        for expected in [
+            "/api/v1/auth/dev-token",
+            "/api/v1/live/streams",
+            "/api/v1/live/streams/{id}",
+            "/api/v1/live/streams/me/key",
+            "/api/v1/live/streams/me/key/regenerate",
+        ] {
+            assert!(
+                paths.iter().any(|p| p.as_str() == expected),
+                "{expected} missing from {paths:?}"
+            );
+        }
+        assert!(
+            paths
+                .iter()
+                .all(|p| !p.starts_with("/internal") && !p.starts_with("/hooks"))
+        );
+        assert!(super::merged_services().contains(&"live-catalog"));
+    }
+}
