@@ -197,9 +197,17 @@ pub async fn observe(
         http.request.method = %method,
         http.route = %route,
         request_id = %request_id,
+        trace_id = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
     );
     let _ = span.set_parent(parent);
+    {
+        use opentelemetry::trace::TraceContextExt;
+        let trace_id = span.context().span().span_context().trace_id();
+        if trace_id != opentelemetry::trace::TraceId::INVALID {
+            span.record("trace_id", trace_id.to_string());
+        }
+    }
     let result = REQUEST_ID
         .scope(request_id.clone(), next.call(req))
         .instrument(span.clone())
@@ -211,7 +219,16 @@ pub async fn observe(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
-    crate::metrics::record_http(&method, &route, status, started.elapsed());
+    let elapsed = started.elapsed();
+    crate::metrics::record_http(&method, &route, status, elapsed);
+    // The route pattern, never the raw path or query (which may hold tokens).
+    span.in_scope(|| {
+        tracing::info!(
+            http.status = status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            "request completed"
+        )
+    });
     Ok(res)
 }
 
