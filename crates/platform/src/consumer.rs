@@ -75,6 +75,26 @@ pub async fn first_delivery(
     Ok(inserted == 1)
 }
 
+/// Whether `consumer` already handled `event_id` (a read-only check before
+/// remote calls; [`first_delivery`] stays the authority inside the effect's
+/// transaction).
+///
+/// Fails when the query fails.
+pub async fn already_delivered(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_id: Uuid,
+) -> QueryResult<bool> {
+    use diesel::{ExpressionMethods, QueryDsl};
+    diesel::select(diesel::dsl::exists(
+        processed_events::table
+            .filter(processed_events::consumer.eq(consumer))
+            .filter(processed_events::event_id.eq(event_id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 async fn open(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Result<pull::Stream> {
     let stream = js.get_stream(&spec.stream).await?;
     let consumer: jetstream::consumer::Consumer<pull::Config> = stream

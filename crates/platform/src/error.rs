@@ -105,7 +105,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Unavailable(cause) => {
+            Self::Unavailable(cause) | Self::GatewayTimeout(cause) => {
                 tracing::warn!(error.cause = %cause, "dependency unavailable")
             }
             Self::Internal(cause) => {

@@ -409,3 +409,61 @@ async fn restarting_live_catalog_while_events_flow_loses_none() {
     keys.stop().await;
     catalog.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivered_start_by_key_does_not_go_live_again_on_a_new_stream() {
+    let s = setup(&[]).await;
+    let (_, token) = user("dj");
+    let created =
+        s.w.catalog
+            .http
+            .post(
+                "/api/v1/live/streams",
+                Some(&token),
+                &json!({"title": "Once"}),
+            )
+            .await;
+    let id = data(&created.body)["id"].as_str().expect("id").to_owned();
+    let key = data(&created.body)["stream_key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let start = json!({"type": "stream_started", "stream_key": key, "event_id": Uuid::new_v4(), "client_addr": "203.0.113.9"});
+    let res = post_event(&s.ingest.http, start.clone()).await;
+    assert_eq!(data(&res.body)["applied"], true);
+    wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+    let res = post_event(
+        &s.ingest.http,
+        json!({"type": "stream_ended", "stream_key": key}),
+    )
+    .await;
+    assert_eq!(data(&res.body)["applied"], true);
+    wait_for(&s.w, &id, &token, "ended", |v| v["status"] == "ended").await;
+
+    let again = post_event(&s.ingest.http, start).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        data(&again.body)["applied"],
+        false,
+        "a duplicate applies once"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mine =
+        s.w.catalog
+            .http
+            .get("/api/v1/live/streams/me", Some(&token))
+            .await;
+    assert_eq!(
+        data(&mine.body).as_array().map(Vec::len),
+        Some(1),
+        "no new stream was picked"
+    );
+    let live =
+        s.w.catalog
+            .http
+            .get("/api/v1/live/streams?is_live=true", None)
+            .await;
+    assert_eq!(data(&live.body).as_array().map(Vec::len), Some(0));
+    s.ingest.stop().await;
+    s.w.stop().await;
+}

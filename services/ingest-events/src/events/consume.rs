@@ -83,17 +83,19 @@ pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<()
     };
     apply(state, event.payload, origin)
         .await
+        .map(|_| ())
         .map_err(handle_error)
 }
 
-/// The shared path of NATS and HTTP ingest events.
+/// The shared path of NATS and HTTP ingest events; true when the event
+/// changed something (false for duplicates and no-ops).
 ///
 /// Fails as [`IngestError`] says.
 pub async fn apply(
     state: &AppState,
     event: IngestEvent,
     origin: Origin,
-) -> Result<(), IngestError> {
+) -> Result<bool, IngestError> {
     let missing = |what: &str| IngestError::Invalid(format!("{what} is required"));
     match event.kind {
         IngestEventType::StreamStarted => {
@@ -104,7 +106,7 @@ pub async fn apply(
             };
             ingest::start(state, publisher, None, origin)
                 .await
-                .map(|_| ())
+                .map(|started| started.is_some())
         }
         IngestEventType::StreamEnded => {
             let which = match (event.stream_id, event.stream_key) {
@@ -114,7 +116,7 @@ pub async fn apply(
             };
             ingest::end(state, which, EndReason::PublisherDone, origin)
                 .await
-                .map(|_| ())
+                .map(|ended| ended.is_some())
         }
         IngestEventType::ListenerJoined | IngestEventType::ListenerLeft => {
             let stream_id = event.stream_id.ok_or(IngestError::UnknownStream)?;
@@ -128,11 +130,9 @@ pub async fn apply(
             if event.kind == IngestEventType::ListenerJoined {
                 ingest::join(state, stream_id, &listener, origin)
                     .await
-                    .map(|_| ())
+                    .map(|joined| joined == ingest::Joined::Counted)
             } else {
-                ingest::leave(state, stream_id, &listener, origin)
-                    .await
-                    .map(|_| ())
+                ingest::leave(state, stream_id, &listener, origin).await
             }
         }
     }

@@ -159,7 +159,7 @@ async fn close(
             session_id: session.id,
             reason,
         },
-        Utc::now().max(at),
+        at,
     );
     outbox::enqueue(conn, subjects.stream_ended(), &event).await?;
     Ok(())
@@ -216,7 +216,7 @@ async fn tombstone(
                 session_id: session.id,
                 reason,
             },
-            Utc::now().max(origin.occurred_at),
+            origin.occurred_at,
         );
         outbox::enqueue(conn, subjects.stream_ended(), &event).await?;
         Ok(Some(stream_id))

@@ -1,7 +1,6 @@
 //! `stream_started`: validate the publisher, choose the stream, open a
 //! session and announce `live.events.stream.started`.
 
-use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 use veza_live_domain::{
@@ -9,7 +8,10 @@ use veza_live_domain::{
     events::{Event, StreamStarted},
     rpc::{StreamForUser, StreamForUserRequest, ValidateKeyRequest, ValidatedKey},
 };
-use veza_live_platform::{consumer::first_delivery, nats, outbox};
+use veza_live_platform::{
+    consumer::{already_delivered, first_delivery},
+    nats, outbox,
+};
 
 use super::{IngestError, Origin, count, from_rpc, stream_owner};
 use crate::{
@@ -56,7 +58,7 @@ async fn publisher_user(state: &AppState, key: &str, origin: &Origin) -> Result<
     Ok(valid.user_id)
 }
 
-/// Starts a publisher session.
+/// Starts a publisher session; `None` for an event already applied.
 ///
 /// Fails when the key is unknown or throttled, the streamer is already
 /// live, the stream has ended, or a dependency is unavailable (fail closed).
@@ -65,7 +67,15 @@ pub async fn start(
     publisher: Publisher,
     rtmp: Option<RtmpConnection>,
     origin: Origin,
-) -> Result<StartOutcome, IngestError> {
+) -> Result<Option<StartOutcome>, IngestError> {
+    // A redelivered event must not pick (or create) a stream again.
+    {
+        let mut conn = state.pool.get().await?;
+        if already_delivered(&mut conn, "ingest-events", origin.event_id).await? {
+            count("stream_started", "duplicate");
+            return Ok(None);
+        }
+    }
     let result = start_inner(state, publisher, rtmp, &origin).await;
     count(
         "stream_started",
@@ -79,7 +89,7 @@ async fn start_inner(
     publisher: Publisher,
     rtmp: Option<RtmpConnection>,
     origin: &Origin,
-) -> Result<StartOutcome, IngestError> {
+) -> Result<Option<StartOutcome>, IngestError> {
     let (user_id, stream_id) = match publisher {
         Publisher::Key(key) => {
             let user_id = publisher_user(state, &key, origin).await?;
@@ -100,7 +110,7 @@ async fn start_inner(
                 // The streamer is live: a repeated report from the same
                 // NATS or HTTP source is a heartbeat of that session.
                 Err(IngestError::AlreadyLive) if origin.source != Source::Rtmp => {
-                    return heartbeat(state, user_id, origin).await;
+                    return heartbeat(state, user_id, origin).await.map(Some);
                 }
                 Err(e) => return Err(e),
             }
@@ -117,18 +127,18 @@ async fn start_inner(
     let mut conn = state.pool.get().await?;
     let outcome = conn
         .transaction(async |conn| {
-            let fresh = first_delivery(conn, "ingest-events", origin.event_id).await?;
+            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+                return Ok(None);
+            }
             if let Some(active) = sessions::active_of_stream(conn, stream_id).await? {
                 // A repeated report of the same publisher is a heartbeat; a
                 // second RTMP publisher is refused.
-                if !fresh
-                    || (origin.source != Source::Rtmp && active.source == origin.source.as_str())
-                {
+                if origin.source != Source::Rtmp && active.source == origin.source.as_str() {
                     sessions::renew(conn, active.id, state.leases.until(origin.source)).await?;
-                    return Ok(StartOutcome {
+                    return Ok(Some(StartOutcome {
                         stream_id,
                         session_id: active.id,
-                    });
+                    }));
                 }
                 return Err(IngestError::AlreadyLive);
             }
@@ -160,17 +170,19 @@ async fn start_inner(
                     user_id,
                     session_id: session.id,
                 },
-                Utc::now().max(origin.occurred_at),
+                origin.occurred_at,
             );
             outbox::enqueue(conn, subject, &event).await?;
-            Ok(StartOutcome {
+            Ok(Some(StartOutcome {
                 stream_id,
                 session_id: session.id,
-            })
+            }))
         })
         .await?;
-    state.outbox.wake();
-    tracing::info!(stream.id = %outcome.stream_id, session.id = %outcome.session_id, "publisher session started");
+    if let Some(outcome) = outcome {
+        state.outbox.wake();
+        tracing::info!(stream.id = %outcome.stream_id, session.id = %outcome.session_id, "publisher session started");
+    }
     Ok(outcome)
 }
 

@@ -62,7 +62,7 @@ pub async fn on_publish(
     };
     let origin = Origin::now(Source::Rtmp, form.addr.clone());
     match ingest::start(&state, Publisher::Key(form.name), Some(connection), origin).await {
-        Ok(outcome) => {
+        Ok(Some(outcome)) => {
             observed("on_publish", started, "relayed");
             Ok(HttpResponse::Found()
                 .insert_header((
@@ -70,6 +70,11 @@ pub async fn on_publish(
                     format!("{}/{}", state.rtmp.relay_url, outcome.stream_id),
                 ))
                 .finish())
+        }
+        // Every hook call carries a fresh event id: never a duplicate.
+        Ok(None) => {
+            observed("on_publish", started, "denied");
+            Ok(deny("denied"))
         }
         Err(IngestError::Unavailable(cause)) => {
             observed("on_publish", started, "unavailable");

@@ -132,7 +132,7 @@ fn to_api(err: IngestError) -> ApiError {
     request_body = StreamEventRequest,
     params(("X-Internal-Token" = String, Header, description = "The shared INTERNAL_TOKEN")),
     responses(
-        (status = 200, description = "Applied (or a duplicate, applied once)"),
+        (status = 200, description = "Accepted; `applied` is false for a duplicate or an event that changed nothing"),
         (status = 400, description = "Invalid event", body = veza_live_platform::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong token", body = veza_live_platform::openapi::ErrorResponse),
         (status = 503, description = "A dependency is unavailable", body = veza_live_platform::openapi::ErrorResponse),
@@ -162,8 +162,8 @@ pub async fn stream_event(
         listener_id: body.listener_id,
         client_addr: body.client_addr,
     };
-    consume::apply(&state, event, origin)
+    let applied = consume::apply(&state, event, origin)
         .await
         .map_err(to_api)?;
-    Ok(http::ok(json!({"event_id": event_id, "applied": true})))
+    Ok(http::ok(json!({"event_id": event_id, "applied": applied})))
 }
