@@ -5,6 +5,7 @@
 //! This crate has no I/O; services build on it so that every producer and
 //! consumer agrees on the same shapes.
 
+pub mod chat;
 pub mod envelope;
 pub mod events;
 pub mod input;

@@ -1,0 +1,211 @@
+//! chat-gateway configuration.
+//!
+//! Besides the shared variables of `veza_live_platform::config`
+//! (`DATABASE_URL` of the `chat` database, `NATS_URL`, `JWT_SECRET`,
+//! `LISTEN_ADDR` default `127.0.0.1:8084`, ...):
+//! - `ALLOWED_ORIGINS` (default `http://localhost:8080,http://127.0.0.1:8080`):
+//!   comma-separated origins whose browsers may open `/ws`; `*` allows any.
+//!   A request without `Origin` (not a browser) is allowed.
+//! - `CHAT_RATE_LIMIT` (default 5) messages per user and room within
+//!   `CHAT_RATE_WINDOW_S` (default 10) seconds.
+//! - `CHAT_PING_INTERVAL_MS` (default 20000): a socket silent this long is
+//!   pinged.
+//! - `CHAT_IDLE_TIMEOUT_MS` (default 60000): a socket silent this long is
+//!   closed.
+//! - `CHAT_SOCKET_QUEUE` (default 256): frames queued for one socket; a
+//!   reader that lets it overflow is disconnected.
+//! - `CHAT_MAX_CONNECTIONS` (default 25000): sockets one worker holds.
+//! - `HTTP_WORKERS` (default: the number of CPUs).
+
+use std::time::Duration;
+
+use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+
+/// Who may open a socket from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+impl AllowedOrigins {
+    /// Whether a request with this `Origin` header may upgrade.
+    pub fn allows(&self, origin: Option<&str>) -> bool {
+        match (self, origin) {
+            (Self::Any, _) | (_, None) => true,
+            (Self::List(list), Some(origin)) => {
+                let origin = origin.trim_end_matches('/');
+                list.iter()
+                    .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+            }
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let list: Vec<String> = raw
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if list.iter().any(|o| o == "*") {
+            return Ok(Self::Any);
+        }
+        if list.is_empty() {
+            return Err(ConfigError::invalid(
+                "ALLOWED_ORIGINS",
+                "must list at least one origin",
+            ));
+        }
+        if let Some(bad) = list
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(ConfigError::invalid(
+                "ALLOWED_ORIGINS",
+                format!("{bad:?} is not an http(s) origin"),
+            ));
+        }
+        Ok(Self::List(list))
+    }
+}
+
+/// Limits and timings of the chat itself.
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    pub rate_limit: u32,
+    pub rate_window: Duration,
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    pub socket_queue: usize,
+}
+
+/// Everything chat-gateway reads at start-up.
+#[derive(Clone)]
+pub struct Config {
+    pub common: CommonConfig,
+    pub allowed_origins: AllowedOrigins,
+    pub chat: ChatConfig,
+    pub max_connections: usize,
+    pub http_workers: usize,
+}
+
+fn at_least<T: PartialOrd + std::fmt::Display>(
+    name: &str,
+    value: T,
+    min: T,
+) -> Result<T, ConfigError> {
+    if value < min {
+        return Err(ConfigError::invalid(
+            name,
+            format!("must be at least {min}"),
+        ));
+    }
+    Ok(value)
+}
+
+impl Config {
+    /// Reads and validates the environment.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let workers_default = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let http_workers = at_least(
+            "HTTP_WORKERS",
+            env.parse_or("HTTP_WORKERS", workers_default)?,
+            1,
+        )?;
+        let origins = env
+            .optional("ALLOWED_ORIGINS")
+            .unwrap_or_else(|| "http://localhost:8080,http://127.0.0.1:8080".to_owned());
+        let rate_limit = at_least("CHAT_RATE_LIMIT", env.parse_or("CHAT_RATE_LIMIT", 5u32)?, 1)?;
+        let window_s = at_least(
+            "CHAT_RATE_WINDOW_S",
+            env.parse_or("CHAT_RATE_WINDOW_S", 10u64)?,
+            1,
+        )?;
+        let ping_ms = at_least(
+            "CHAT_PING_INTERVAL_MS",
+            env.parse_or("CHAT_PING_INTERVAL_MS", 20_000u64)?,
+            100,
+        )?;
+        let idle_ms = env.parse_or("CHAT_IDLE_TIMEOUT_MS", 60_000u64)?;
+        if idle_ms <= ping_ms {
+            return Err(ConfigError::invalid(
+                "CHAT_IDLE_TIMEOUT_MS",
+                "must be longer than CHAT_PING_INTERVAL_MS",
+            ));
+        }
+        let socket_queue = at_least(
+            "CHAT_SOCKET_QUEUE",
+            env.parse_or("CHAT_SOCKET_QUEUE", 256usize)?,
+            8,
+        )?;
+        let max_connections = at_least(
+            "CHAT_MAX_CONNECTIONS",
+            env.parse_or("CHAT_MAX_CONNECTIONS", 25_000usize)?,
+            1,
+        )?;
+        Ok(Self {
+            common: CommonConfig::from_env(env, "chat-gateway", "127.0.0.1:8084")?,
+            allowed_origins: AllowedOrigins::parse(&origins)?,
+            chat: ChatConfig {
+                rate_limit,
+                rate_window: Duration::from_secs(window_s),
+                ping_interval: Duration::from_millis(ping_ms),
+                idle_timeout: Duration::from_millis(idle_ms),
+                socket_queue,
+            },
+            max_connections,
+            http_workers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = vec![
+            ("DATABASE_URL", "postgres://u@127.0.0.1:5432/chat"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ];
+        pairs.extend_from_slice(extra);
+        Config::from_env(&Env::from_pairs(pairs))
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let config = load(&[]).expect("valid");
+        assert_eq!(config.common.listen_addr.port(), 8084);
+        assert_eq!(config.chat.rate_limit, 5);
+        assert_eq!(config.chat.rate_window, Duration::from_secs(10));
+        assert!(config.allowed_origins.allows(Some("http://localhost:8080")));
+        assert!(!config.allowed_origins.allows(Some("https://evil.example")));
+        assert!(config.allowed_origins.allows(None));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (name, value) in [
+            ("ALLOWED_ORIGINS", "evil.example"),
+            ("CHAT_RATE_LIMIT", "0"),
+            ("CHAT_IDLE_TIMEOUT_MS", "100"),
+            ("CHAT_SOCKET_QUEUE", "1"),
+            ("HTTP_WORKERS", "0"),
+        ] {
+            match load(&[(name, value)]) {
+                Err(ConfigError::Invalid { name: bad, .. }) => assert_eq!(bad, name),
+                other => panic!("{name}={value} should be invalid, got {:?}", other.err()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_star_allows_any_origin() {
+        let config = load(&[("ALLOWED_ORIGINS", "https://veza.example, *")]).expect("valid");
+        assert_eq!(config.allowed_origins, AllowedOrigins::Any);
+    }
+}

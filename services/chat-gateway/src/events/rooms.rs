@@ -1,0 +1,189 @@
+//! Room state from `LIVE_EVENTS`: the catalog's snapshots
+//! (`stream.created`, `.updated`, `.deleted`) give the owner and status,
+//! ingest's `stream.started` / `.ended` move the room to live / ended.
+//! Durable pull consumers `chat-gateway-<event>` (one filter each, as
+//! nats-server 2.9 allows) shared by every instance; each event is applied
+//! once (`processed_events`) and in any order: the status machine decides
+//! (ended is terminal, a deleted stream stays deleted). When a room goes
+//! live or ends, a `stream_status` frame goes to its sockets everywhere.
+
+use async_nats::jetstream;
+use diesel_async::AsyncConnection;
+use serde::de::DeserializeOwned;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use veza_live_domain::{
+    StreamStatus,
+    chat::ServerFrame,
+    events::{EVENT_VERSION, Event, StreamChanged, StreamEnded, StreamStarted},
+    subjects::STREAM_EVENTS,
+};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, first_delivery};
+
+use crate::{db::rooms, hub::Kind, state::AppState};
+
+/// What an event says about a room.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomUpdate {
+    pub stream_id: Uuid,
+    pub owner_id: Uuid,
+    pub status: StreamStatus,
+    pub deleted: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Snapshot { deleted: bool },
+    Started,
+    Ended,
+}
+
+/// Starts the five consumers.
+pub fn spawn(
+    state: AppState,
+    js: jetstream::Context,
+    cancel: CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    let s = state.subjects.clone();
+    let sources = [
+        (
+            "chat-gateway-created",
+            s.stream_created(),
+            Source::Snapshot { deleted: false },
+        ),
+        (
+            "chat-gateway-updated",
+            s.stream_updated(),
+            Source::Snapshot { deleted: false },
+        ),
+        (
+            "chat-gateway-deleted",
+            s.stream_deleted(),
+            Source::Snapshot { deleted: true },
+        ),
+        ("chat-gateway-started", s.stream_started(), Source::Started),
+        ("chat-gateway-ended", s.stream_ended(), Source::Ended),
+    ];
+    sources
+        .into_iter()
+        .map(|(durable, filter, source)| {
+            let spec = ConsumerSpec {
+                stream: s.stream(STREAM_EVENTS),
+                durable: durable.to_owned(),
+                filter_subject: filter,
+                concurrency: 16,
+            };
+            let state = state.clone();
+            consumer::spawn(js.clone(), spec, cancel.clone(), move |message| {
+                let state = state.clone();
+                async move {
+                    let (event_id, update) = parse(source, &message.payload)?;
+                    apply(&state, durable, event_id, update).await
+                }
+            })
+        })
+        .collect()
+}
+
+fn decode<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
+    let event: Event<P> = serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
+    if event.v != EVENT_VERSION {
+        return Err(HandleError::Rejected(format!(
+            "unsupported version {}",
+            event.v
+        )));
+    }
+    Ok(event)
+}
+
+fn parse(source: Source, payload: &[u8]) -> Result<(Uuid, RoomUpdate), HandleError> {
+    Ok(match source {
+        Source::Snapshot { deleted } => {
+            let event = decode::<StreamChanged>(payload)?;
+            let s = &event.payload.stream;
+            (
+                event.event_id,
+                RoomUpdate {
+                    stream_id: s.id,
+                    owner_id: s.user_id,
+                    status: s.status,
+                    deleted,
+                },
+            )
+        }
+        Source::Started => {
+            let event = decode::<StreamStarted>(payload)?;
+            let p = &event.payload;
+            (
+                event.event_id,
+                RoomUpdate {
+                    stream_id: p.stream_id,
+                    owner_id: p.user_id,
+                    status: StreamStatus::Live,
+                    deleted: false,
+                },
+            )
+        }
+        Source::Ended => {
+            let event = decode::<StreamEnded>(payload)?;
+            let p = &event.payload;
+            (
+                event.event_id,
+                RoomUpdate {
+                    stream_id: p.stream_id,
+                    owner_id: p.user_id,
+                    status: StreamStatus::Ended,
+                    deleted: false,
+                },
+            )
+        }
+    })
+}
+
+/// Applies one event; tells the room's sockets when it went live or ended.
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn apply(
+    state: &AppState,
+    consumer: &str,
+    event_id: Uuid,
+    update: RoomUpdate,
+) -> Result<(), HandleError> {
+    let mut conn = state.pool.get().await?;
+    let changed = conn
+        .transaction(async |conn| {
+            if !first_delivery(conn, consumer, event_id).await? {
+                return Ok::<_, HandleError>(None);
+            }
+            let Some(room) = rooms::find_for_update(conn, update.stream_id).await? else {
+                rooms::insert(
+                    conn,
+                    update.stream_id,
+                    update.owner_id,
+                    update.status,
+                    update.deleted,
+                )
+                .await?;
+                return Ok(Some(update.status));
+            };
+            let current = room.status();
+            let next = rooms::next_status(current, update.status);
+            let deleted = room.deleted || update.deleted;
+            rooms::update_state(conn, update.stream_id, update.owner_id, next, deleted).await?;
+            Ok((next != current).then_some(next))
+        })
+        .await?;
+    if let Some(status @ (StreamStatus::Live | StreamStatus::Ended)) = changed {
+        let frame = ServerFrame::StreamStatus {
+            stream_id: update.stream_id,
+            status,
+        };
+        state
+            .hub
+            .publish(update.stream_id, &frame, Kind::Status(status))
+            .await;
+    }
+    Ok(())
+}

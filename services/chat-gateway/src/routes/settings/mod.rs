@@ -1,0 +1,3 @@
+//! `/api/v1/live/streams/{id}/chat/settings`.
+
+pub mod update;

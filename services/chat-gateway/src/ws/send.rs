@@ -1,0 +1,283 @@
+//! `send`: checks the author and content, then persists the message in one
+//! transaction that locks the room row, so every check (room status, ban,
+//! idempotent resend, rate limit, slow mode) is exact across instances and
+//! `seq` is gapless. The accepted message reaches the room, its author
+//! included, through the fan-out; a resend gets its original back.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use tokio::time::Instant;
+use uuid::Uuid;
+use veza_live_domain::chat::{
+    CLIENT_MSG_ID_MAX, ContentError, ErrorFrame, ServerFrame, clean_content, codes,
+};
+use veza_live_platform::auth::AuthUser;
+
+use super::connection::Connection;
+use crate::{
+    config::ChatConfig,
+    db::{
+        bans,
+        messages::{self, MessageRow},
+        rooms,
+    },
+    hub::Kind,
+    metrics as m,
+};
+
+/// What became of a message.
+#[derive(Debug)]
+pub enum Outcome {
+    Accepted(MessageRow),
+    /// Sent before with the same `client_msg_id`.
+    Duplicate(MessageRow),
+    Refused {
+        reason: &'static str,
+        code: &'static str,
+        message: &'static str,
+        retry_after: Option<Duration>,
+    },
+}
+
+fn refused(reason: &'static str, code: &'static str, message: &'static str) -> Outcome {
+    Outcome::Refused {
+        reason,
+        code,
+        message,
+        retry_after: None,
+    }
+}
+
+fn limited(message: &'static str, free_at: DateTime<Utc>, now: DateTime<Utc>) -> Outcome {
+    let wait = (free_at - now).to_std().unwrap_or(Duration::ZERO);
+    Outcome::Refused {
+        reason: if message.starts_with("slow") {
+            "slow_mode"
+        } else {
+            "rate_limited"
+        },
+        code: codes::RATE_LIMITED,
+        message,
+        retry_after: Some(wait.max(Duration::from_millis(1))),
+    }
+}
+
+/// A message to persist.
+pub struct Draft<'a> {
+    pub stream_id: Uuid,
+    pub user: &'a AuthUser,
+    pub content: String,
+    pub client_msg_id: Option<String>,
+}
+
+/// Persists a message if the room, the author and the limits allow it.
+///
+/// Fails when the database fails.
+pub async fn persist(
+    db: &mut AsyncPgConnection,
+    limits: &ChatConfig,
+    draft: Draft<'_>,
+) -> diesel::QueryResult<Outcome> {
+    db.transaction(async |db| {
+        let Some(room) = rooms::find_for_update(db, draft.stream_id).await? else {
+            return Ok(refused(
+                "not_found",
+                codes::NOT_FOUND,
+                "no chat room for this stream",
+            ));
+        };
+        if !room.is_open() {
+            return Ok(refused(
+                "not_found",
+                codes::NOT_FOUND,
+                "no chat room for this stream",
+            ));
+        }
+        if !room.accepts_messages() {
+            return Ok(refused(
+                "room_closed",
+                codes::ROOM_CLOSED,
+                "this chat is read-only",
+            ));
+        }
+        let user_id = draft.user.user_id;
+        let now = Utc::now();
+        if bans::is_banned(db, draft.stream_id, user_id, now).await? {
+            return Ok(refused(
+                "banned",
+                codes::BANNED,
+                "you are banned from this chat",
+            ));
+        }
+        if let Some(cid) = &draft.client_msg_id
+            && let Some(row) =
+                messages::find_by_client_id(db, draft.stream_id, user_id, cid).await?
+        {
+            return Ok(Outcome::Duplicate(row));
+        }
+        let window =
+            chrono::Duration::from_std(limits.rate_window).unwrap_or(chrono::Duration::seconds(10));
+        if room.slow_mode_s > 0 {
+            let slow = chrono::Duration::seconds(i64::from(room.slow_mode_s));
+            if let Some(newest) =
+                messages::nth_newest_time(db, draft.stream_id, user_id, now - slow, 0).await?
+            {
+                return Ok(limited(
+                    "slow mode: wait before sending again",
+                    newest + slow,
+                    now,
+                ));
+            }
+        }
+        // The limit is reached when the limit-th newest message is still in
+        // the window; a slot frees when it leaves.
+        let nth = i64::from(limits.rate_limit) - 1;
+        if let Some(oldest) =
+            messages::nth_newest_time(db, draft.stream_id, user_id, now - window, nth).await?
+        {
+            return Ok(limited(
+                "too many messages, wait before sending again",
+                oldest + window,
+                now,
+            ));
+        }
+        let seq = rooms::next_seq(db, draft.stream_id).await?;
+        let row = MessageRow {
+            id: Uuid::new_v4(),
+            stream_id: draft.stream_id,
+            seq,
+            user_id,
+            username: draft.user.display_name(),
+            content: draft.content,
+            client_msg_id: draft.client_msg_id,
+            created_at: now,
+            deleted_at: None,
+        };
+        messages::insert(db, &row).await?;
+        Ok(Outcome::Accepted(row))
+    })
+    .await
+}
+
+fn validation(stream_id: Uuid, message: &str) -> Option<ServerFrame> {
+    m::rejected("invalid");
+    Some(ServerFrame::error(
+        codes::VALIDATION_FAILED,
+        message,
+        Some(stream_id),
+    ))
+}
+
+fn rate_limited(stream_id: Uuid, message: &str, wait: Duration) -> ServerFrame {
+    ServerFrame::Error(ErrorFrame {
+        code: codes::RATE_LIMITED.to_owned(),
+        message: message.to_owned(),
+        retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)),
+        stream_id: Some(stream_id),
+    })
+}
+
+/// Handles `send`; the answer for this socket, if any (an accepted
+/// message comes back through the room).
+pub async fn send(
+    conn: &mut Connection,
+    stream_id: Uuid,
+    content: &str,
+    client_msg_id: Option<String>,
+) -> Option<ServerFrame> {
+    let Some(user) = conn.user.clone() else {
+        m::rejected("anonymous");
+        return Some(ServerFrame::error(
+            codes::UNAUTHORIZED,
+            "sign in to chat",
+            Some(stream_id),
+        ));
+    };
+    let Some(joined) = conn.room_mut(stream_id) else {
+        m::rejected("not_joined");
+        return Some(ServerFrame::error(
+            codes::NOT_JOINED,
+            "join the room before sending",
+            Some(stream_id),
+        ));
+    };
+    if let Some(until) = joined.muted_until {
+        let now = Instant::now();
+        if now < until {
+            m::rejected("rate_limited");
+            return Some(rate_limited(
+                stream_id,
+                "wait before sending again",
+                until - now,
+            ));
+        }
+        joined.muted_until = None;
+    }
+    let content = match clean_content(content) {
+        Ok(content) => content,
+        Err(ContentError::Empty) => return validation(stream_id, "the message is empty"),
+        Err(ContentError::TooLong) => {
+            return validation(stream_id, "the message is longer than 500 characters");
+        }
+    };
+    let client_msg_id = client_msg_id.map(|c| c.trim().to_owned());
+    if client_msg_id
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.len() > CLIENT_MSG_ID_MAX)
+    {
+        return validation(stream_id, "client_msg_id must be 1 to 64 bytes");
+    }
+    let draft = Draft {
+        stream_id,
+        user: &user,
+        content,
+        client_msg_id,
+    };
+    let outcome = match conn.state.pool.get().await {
+        Ok(mut db) => persist(&mut db, &conn.state.chat, draft)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(error) => Err(anyhow::Error::from(error)),
+    };
+    match outcome {
+        Ok(Outcome::Accepted(row)) => {
+            metrics::counter!(m::MESSAGES_ACCEPTED).increment(1);
+            let seq = row.seq;
+            let frame = ServerFrame::Message(row.to_message());
+            conn.state
+                .hub
+                .publish(stream_id, &frame, Kind::Message(seq))
+                .await;
+            None
+        }
+        Ok(Outcome::Duplicate(row)) => Some(ServerFrame::Message(row.to_message())),
+        Ok(Outcome::Refused {
+            reason,
+            code,
+            message,
+            retry_after,
+        }) => {
+            m::rejected(reason);
+            match retry_after {
+                Some(wait) => {
+                    if let Some(joined) = conn.room_mut(stream_id) {
+                        joined.muted_until = Some(Instant::now() + wait);
+                    }
+                    Some(rate_limited(stream_id, message, wait))
+                }
+                None => Some(ServerFrame::error(code, message, Some(stream_id))),
+            }
+        }
+        Err(error) => {
+            m::rejected("unavailable");
+            tracing::warn!(error = %format!("{error:#}"), stream.id = %stream_id, "message not persisted");
+            Some(ServerFrame::error(
+                codes::UNAVAILABLE,
+                "the chat is unavailable, retry later",
+                Some(stream_id),
+            ))
+        }
+    }
+}
