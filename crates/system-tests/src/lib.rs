@@ -166,6 +166,31 @@ pub async fn start_gateway(
     }
 }
 
+/// The browser origin chat-gateway accepts in tests.
+pub const CHAT_ORIGIN: &str = "http://app.veza.test";
+
+/// Starts chat-gateway on its database under `prefix`.
+pub async fn start_chat(db: &TestDb, prefix: &str) -> Running {
+    let config = veza_live_chat_gateway::Config::from_env(&env(
+        db,
+        prefix,
+        &[("ALLOWED_ORIGINS", CHAT_ORIGIN)],
+    ))
+    .expect("chat-gateway config");
+    let cancel = CancellationToken::new();
+    let app = veza_live_chat_gateway::Application::build(config, cancel.clone())
+        .await
+        .expect("chat-gateway starts");
+    let http = HttpClient::local(app.port());
+    let handle =
+        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
+    Running {
+        http,
+        cancel,
+        handle,
+    }
+}
+
 /// A base URL where nothing listens (an upstream that is down).
 pub fn dead_upstream() -> String {
     format!("http://127.0.0.1:{}", rtmp::free_port())

@@ -1,6 +1,7 @@
 //! live-catalog and stream-key together, through HTTP and NATS, against
 //! real PostgreSQL and NATS.
 
+mod chat;
 mod events;
 mod gateway;
 mod ingest;
