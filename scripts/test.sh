@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$SCRIPTS/deps.sh"
+# Deployment files (compose, Kubernetes, nginx-rtmp, Prometheus), before any test runs.
+"$SCRIPTS/validate-deploy.sh"
 
 # Tear down quietly so cargo's summary stays the last thing printed.
 trap 'VEZA_QUIET=1 "$SCRIPTS/infra.sh" down test' EXIT

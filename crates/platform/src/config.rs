@@ -122,6 +122,26 @@ impl Env {
     }
 }
 
+/// `--check-config`: when it is the first argument, loads the
+/// configuration exactly as at start-up, connects to nothing, and exits: 0
+/// with `config ok`, or 2 with the error naming the variable. Deployment
+/// checks run every binary this way with the manifests' environment.
+pub fn exit_if_check_config<T, E: std::fmt::Display>(load: impl FnOnce() -> Result<T, E>) {
+    if std::env::args().nth(1).as_deref() != Some("--check-config") {
+        return;
+    }
+    match load() {
+        Ok(_) => {
+            println!("config ok");
+            std::process::exit(0)
+        }
+        Err(error) => {
+            eprintln!("Error: {error}");
+            std::process::exit(2)
+        }
+    }
+}
+
 /// `HTTP_WORKERS`: HTTP worker threads, at least 1 (default: the number
 /// of CPUs).
 ///

@@ -1,10 +1,14 @@
 //! `chat-gateway`: live chat per stream over WebSocket.
 
 use veza_live_chat_gateway::{Application, Config};
-use veza_live_platform::{config::Env, shutdown, telemetry};
+use veza_live_platform::{
+    config::{self, Env},
+    shutdown, telemetry,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    config::exit_if_check_config(|| Config::from_env(&Env::process()));
     let config = Config::from_env(&Env::process())?;
     let _telemetry = telemetry::init(
         "chat-gateway",

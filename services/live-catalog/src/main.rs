@@ -1,10 +1,14 @@
 //! `live-catalog`: stream metadata, status and listings.
 
 use veza_live_catalog::{Application, Config};
-use veza_live_platform::{config::Env, shutdown, telemetry};
+use veza_live_platform::{
+    config::{self, Env},
+    shutdown, telemetry,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    config::exit_if_check_config(|| Config::from_env(&Env::process()));
     let config = Config::from_env(&Env::process())?;
     let _telemetry = telemetry::init(
         "live-catalog",

@@ -1,10 +1,14 @@
 //! `stream-key`: issues, shows, regenerates and validates stream keys.
 
-use veza_live_platform::{config::Env, shutdown, telemetry};
+use veza_live_platform::{
+    config::{self, Env},
+    shutdown, telemetry,
+};
 use veza_live_stream_key::{Application, Config};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    config::exit_if_check_config(|| Config::from_env(&Env::process()));
     let config = Config::from_env(&Env::process())?;
     let _telemetry = telemetry::init(
         "stream-key",
