@@ -81,15 +81,12 @@ if [ -z "$promtool" ]; then
   fi
 fi
 
-# The service binaries that support --check-config, as the tests build them.
+# Every service binary (each supports --check-config), as the tests build them.
 resolve_target_dir
 bins=()
-for service in "${SERVICES[@]}"; do
-  grep -q -- '--check-config' "$ROOT/services/$service/src/main.rs" && bins+=(--bin "$service")
-done
-if [ ${#bins[@]} -gt 0 ]; then
-  (cd "$ROOT" && cargo build --quiet "${bins[@]}") || die "the service binaries do not build"
-fi
+for service in "${SERVICES[@]}"; do bins+=(--bin "$service"); done
+(cd "$ROOT" && cargo build --quiet "${bins[@]}") || die "the service binaries do not build"
+
 
 exec "$VENV/bin/python" "$ROOT/deploy/tools/validate_deploy.py" \
   --root "$ROOT" --bin-dir "$TARGET_DIR/debug" ${promtool:+--promtool "$promtool"}
