@@ -467,3 +467,77 @@ async fn a_redelivered_start_by_key_does_not_go_live_again_on_a_new_stream() {
     s.ingest.stop().await;
     s.w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hook_bodies_are_bounded_and_must_name_their_call() {
+    let s = setup(&[]).await;
+    let form = "application/x-www-form-urlencoded";
+    let huge = format!(
+        "app=live&clientid=1&call=publish&name=k&pad={}",
+        "x".repeat(20 * 1024)
+    );
+    let res = s
+        .ingest
+        .http
+        .send_raw(
+            Method::POST,
+            "/hooks/rtmp/on_publish",
+            None,
+            form,
+            huge.into_bytes(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(&res.body), "payload_too_large");
+    let res = s
+        .ingest
+        .http
+        .send_raw(
+            Method::POST,
+            "/hooks/rtmp/on_publish",
+            None,
+            form,
+            b"app=live&name=k".to_vec(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(
+        res.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("call")
+    );
+    // A well-formed publish with an unknown key is refused, not an error.
+    let body = format!(
+        "app=live&flashver=FMLE&addr=198.51.100.7&clientid=9&call=publish&name={}&type=live",
+        Uuid::new_v4()
+    );
+    let res = s
+        .ingest
+        .http
+        .send_raw(
+            Method::POST,
+            "/hooks/rtmp/on_publish",
+            None,
+            form,
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Playing the live application (where keys are names) is refused.
+    let body = "app=live&flashver=LNX&addr=198.51.100.7&clientid=10&call=play&name=somekey";
+    let res = s
+        .ingest
+        .http
+        .send_raw(
+            Method::POST,
+            "/hooks/rtmp/on_play",
+            None,
+            form,
+            body.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
