@@ -1,0 +1,4 @@
+import { setupServer } from 'msw/node';
+import { handlersLive } from './handlers-live';
+
+export const server = setupServer(...handlersLive);
