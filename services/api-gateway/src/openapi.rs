@@ -78,4 +78,30 @@ mod tests {
         );
         assert!(super::merged_services().contains(&"live-catalog"));
     }
+
+    #[test]
+    fn merged_document_operation_ids_are_unique() {
+        let doc = super::merged().expect("embedded documents parse");
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in &doc.paths.paths {
+            for operation in [
+                &item.get,
+                &item.put,
+                &item.post,
+                &item.delete,
+                &item.patch,
+                &item.head,
+                &item.options,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let id = operation.operation_id.clone().expect("every operation has an id");
+                if let Some(other) = seen.insert(id.clone(), path.clone()) {
+                    panic!("operationId {id} is used by {other} and {path}");
+                }
+            }
+        }
+        assert!(seen.len() >= 10, "{seen:?}");
+    }
 }

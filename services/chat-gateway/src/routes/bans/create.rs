@@ -34,6 +34,7 @@ pub struct BanRequest {
 /// Ban a user from a stream's chat.
 #[utoipa::path(
     post,
+    operation_id = "ban_chat_user",
     path = "/api/v1/live/streams/{id}/chat/bans",
     tag = "chat",
     params(("id" = Uuid, Path, description = "Stream id")),

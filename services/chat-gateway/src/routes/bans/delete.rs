@@ -15,6 +15,7 @@ use crate::{
 /// Lift a ban.
 #[utoipa::path(
     delete,
+    operation_id = "unban_chat_user",
     path = "/api/v1/live/streams/{id}/chat/bans/{user_id}",
     tag = "chat",
     params(

@@ -19,6 +19,7 @@ use crate::{
 /// Delete a chat message.
 #[utoipa::path(
     delete,
+    operation_id = "delete_chat_message",
     path = "/api/v1/live/streams/{id}/chat/messages/{message_id}",
     tag = "chat",
     params(

@@ -36,6 +36,7 @@ pub struct ListQuery {
 /// A room's messages.
 #[utoipa::path(
     get,
+    operation_id = "list_chat_messages",
     path = "/api/v1/live/streams/{id}/chat/messages",
     tag = "chat",
     params(("id" = Uuid, Path, description = "Stream id"), ListQuery),

@@ -32,6 +32,7 @@ pub struct SettingsRequest {
 /// Set a room's slow mode.
 #[utoipa::path(
     put,
+    operation_id = "update_chat_settings",
     path = "/api/v1/live/streams/{id}/chat/settings",
     tag = "chat",
     params(("id" = Uuid, Path, description = "Stream id")),
