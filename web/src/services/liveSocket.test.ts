@@ -1,0 +1,115 @@
+import { makeMessage } from '../mocks/fixtures';
+import { FakeWebSocket, asWebSocket } from '../test/FakeWebSocket';
+import { LiveSocket } from './liveSocket';
+
+const ROOM = '11111111-1111-4111-8111-111111111111';
+
+function joined(lastSeq: number, history = [] as ReturnType<typeof makeMessage>[]) {
+  return { type: 'joined', stream_id: ROOM, can_send: true, viewer_count: 3, status: 'live', last_seq: lastSeq, history };
+}
+
+describe('LiveSocket', () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  function connect(token: string | null = 'tok') {
+    const socket = new LiveSocket({ url: 'ws://localhost/ws', token, WebSocketImpl: asWebSocket, baseBackoffMs: 100 });
+    const frames: unknown[] = [];
+    const unsubscribe = socket.subscribe(ROOM, (f) => frames.push(f));
+    return { socket, frames, unsubscribe };
+  }
+
+  it('joins the room once open and passes the token in the query', () => {
+    connect();
+    const ws = FakeWebSocket.latest();
+    expect(new URL(ws.url).searchParams.get('token')).toBe('tok');
+    expect(ws.sent).toEqual([]);
+    ws.open();
+    expect(ws.sent).toEqual([{ type: 'join', stream_id: ROOM }]);
+  });
+
+  it('connects anonymously without a token parameter', () => {
+    connect(null);
+    expect(new URL(FakeWebSocket.latest().url).searchParams.has('token')).toBe(false);
+  });
+
+  it('hands a room its frames and no other room’s', () => {
+    const { frames } = connect();
+    const ws = FakeWebSocket.latest();
+    ws.open();
+    ws.receive({ type: 'viewer_count', stream_id: ROOM, count: 7 });
+    ws.receive({ type: 'viewer_count', stream_id: 'other', count: 9 });
+    expect(frames).toEqual([{ type: 'viewer_count', stream_id: ROOM, count: 7 }]);
+  });
+
+  it('rejoins with since_seq = the last seq seen after a drop, with backoff', () => {
+    connect();
+    const first = FakeWebSocket.latest();
+    first.open();
+    first.receive(joined(4, [makeMessage(3), makeMessage(4)]));
+    first.receive({ type: 'message', ...makeMessage(5) });
+    first.drop();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    vi.advanceTimersByTime(100);
+    const second = FakeWebSocket.latest();
+    expect(second).not.toBe(first);
+    second.open();
+    expect(second.framesOfType('join')).toEqual([{ type: 'join', stream_id: ROOM, since_seq: 5 }]);
+  });
+
+  it('backs off exponentially while the server stays down, and resets once connected', () => {
+    connect();
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(100); // 1st retry within 100 ms
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(99); // 2nd retry waits 100..200 ms
+    const countAfterShortWait = FakeWebSocket.instances.length;
+    vi.advanceTimersByTime(101);
+    expect(FakeWebSocket.instances.length).toBe(3);
+    expect(countAfterShortWait).toBe(2);
+    FakeWebSocket.latest().open();
+    FakeWebSocket.latest().drop();
+    vi.advanceTimersByTime(100); // back to the first delay
+    expect(FakeWebSocket.instances).toHaveLength(4);
+  });
+
+  it('sends chat messages only while open', () => {
+    const { socket } = connect();
+    expect(socket.send(ROOM, 'hi', 'c1')).toBe(false);
+    const ws = FakeWebSocket.latest();
+    ws.open();
+    expect(socket.send(ROOM, 'hi', 'c1')).toBe(true);
+    expect(ws.framesOfType('send')).toEqual([{ type: 'send', stream_id: ROOM, content: 'hi', client_msg_id: 'c1' }]);
+  });
+
+  it('leaves the room and closes when the last listener goes', () => {
+    const { unsubscribe, socket } = connect();
+    const ws = FakeWebSocket.latest();
+    ws.open();
+    unsubscribe();
+    expect(ws.framesOfType('leave')).toEqual([{ type: 'leave', stream_id: ROOM }]);
+    expect(socket.state).toBe('closed');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('reconnects with the new token after sign-in', () => {
+    const { socket } = connect(null);
+    FakeWebSocket.latest().open();
+    socket.setToken('fresh');
+    const ws = FakeWebSocket.latest();
+    expect(new URL(ws.url).searchParams.get('token')).toBe('fresh');
+  });
+
+  it('pings while idle', () => {
+    connect();
+    const ws = FakeWebSocket.latest();
+    ws.open();
+    vi.advanceTimersByTime(25_000);
+    expect(ws.framesOfType('ping')).toHaveLength(1);
+  });
+});
