@@ -18,6 +18,10 @@
 //!   `stream_started` is a heartbeat).
 //! - `VIEWER_PUBLISH_INTERVAL_MS` (default 1000): at most one viewer count
 //!   per stream per interval.
+//! - `VIEWER_REFRESH_S` (default 30): every live stream's count is published
+//!   again from the `listeners` table at start-up and this often, so a count
+//!   whose publication was lost (a crash between the write and the publish)
+//!   converges.
 //! - `HTTP_WORKERS` (default: the number of CPUs).
 
 use std::time::Duration;
@@ -37,6 +41,7 @@ pub struct Config {
     pub session_lease: Duration,
     pub event_session_lease: Duration,
     pub viewer_publish_interval: Duration,
+    pub viewer_refresh: Duration,
     pub http_workers: usize,
 }
 
@@ -85,6 +90,7 @@ impl Config {
             session_lease: seconds(env, "SESSION_LEASE_S", 15)?,
             event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
             viewer_publish_interval: Duration::from_millis(interval_ms),
+            viewer_refresh: seconds(env, "VIEWER_REFRESH_S", 30)?,
             http_workers: http_workers(env)?,
         })
     }

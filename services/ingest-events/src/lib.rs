@@ -103,6 +103,11 @@ impl Application {
             config.viewer_publish_interval,
             cancel.clone(),
         ));
+        tasks.push(events::viewers::spawn_refresh(
+            state.clone(),
+            config.viewer_refresh,
+            cancel.clone(),
+        ));
         tasks.push(events::leases::spawn(state.clone(), cancel.clone()));
 
         let listener = TcpListener::bind(common.listen_addr)?;

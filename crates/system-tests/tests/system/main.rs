@@ -10,6 +10,7 @@ mod listing;
 mod rtmp;
 mod streams;
 mod validation;
+mod viewers;
 
 use serde_json::Value;
 use uuid::Uuid;

@@ -208,6 +208,16 @@ pub async fn expired(
         .await
 }
 
+/// The streams that have an active session.
+pub async fn live_stream_ids(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
+    ingest_sessions::table
+        .filter(ingest_sessions::status.eq(ACTIVE))
+        .select(ingest_sessions::stream_id)
+        .distinct()
+        .load(conn)
+        .await
+}
+
 /// How many sessions are active.
 pub async fn count_active(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     ingest_sessions::table

@@ -31,6 +31,53 @@ pub fn spawn(state: AppState, interval: Duration, cancel: CancellationToken) -> 
     })
 }
 
+/// Marks every live stream's count for publication at start-up and then
+/// every `interval`, until `cancel` fires.
+pub fn spawn_refresh(
+    state: AppState,
+    interval: Duration,
+    cancel: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut retry = tokio::time::interval(Duration::from_secs(1));
+        let mut pending = true;
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = ticker.tick() => pending = true,
+                // Until the database answers (it may come up after us), try every second.
+                _ = retry.tick(), if pending => {}
+            }
+            if pending {
+                pending = !mark_live_streams(&state).await;
+            }
+        }
+    })
+}
+
+/// Marks every stream with an active session; false when the database did not answer.
+async fn mark_live_streams(state: &AppState) -> bool {
+    let live = async {
+        let mut conn = state.pool.get().await?;
+        anyhow::Ok(sessions::live_stream_ids(&mut conn).await?)
+    }
+    .await;
+    match live {
+        Ok(ids) => {
+            for stream_id in ids {
+                state.viewers_changed(stream_id);
+            }
+            true
+        }
+        Err(error) => {
+            tracing::debug!(error = %error, "live streams not read for the viewer refresh, retrying");
+            false
+        }
+    }
+}
+
 async fn publish_dirty(state: &AppState) {
     let dirty: Vec<Uuid> = {
         let mut set = state
