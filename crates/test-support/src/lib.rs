@@ -6,6 +6,7 @@
 //! - [`unique_prefix`]: a NATS subject prefix so tests share one server
 //!   without crosstalk.
 //! - [`HttpClient`]: JSON over HTTP against a service started on port 0.
+//! - [`NatsServer`]: a private NATS server a test may kill and restart.
 //!
 //! `TEST_DATABASE_URL` (an admin URL, default
 //! `postgres://veza@127.0.0.1:25432/postgres`) and `TEST_NATS_URL`
@@ -14,11 +15,13 @@
 
 mod db;
 pub mod http;
+mod nats_server;
 
 use std::time::Duration;
 
 pub use db::TestDb;
 pub use http::{HttpClient, Reply};
+pub use nats_server::NatsServer;
 use secrecy::SecretString;
 use uuid::Uuid;
 use veza_live_platform::{auth::JwtVerifier, config::JwtConfig};

@@ -98,7 +98,12 @@ impl Application {
             js.clone(),
             cancel.clone(),
         ));
-        tasks.push(events::viewers::spawn(state.clone(), js, cancel.clone()));
+        tasks.push(events::viewers::spawn(
+            state.clone(),
+            client.clone(),
+            js,
+            cancel.clone(),
+        ));
 
         let listener = TcpListener::bind(common.listen_addr)?;
         let port = listener.local_addr()?.port();

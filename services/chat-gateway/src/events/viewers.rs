@@ -10,6 +10,12 @@
 //! consumer per instance would need a stable instance name and would leave
 //! consumers behind when instances are replaced; the counts are
 //! last-value state, so nothing needs to survive a restart.
+//!
+//! The ordered consumer notices a lost server only after two missed idle
+//! heartbeats and then recreates itself with a backoff, which left counts
+//! frozen for many seconds after NATS came back. So the task also watches
+//! the client's connection: once it is connected again after a drop, the
+//! consumer is reopened at once (and reads the last count of every stream).
 
 use std::time::Duration;
 
@@ -39,14 +45,39 @@ async fn open(js: &jetstream::Context, state: &AppState) -> anyhow::Result<pull:
     Ok(consumer.messages().await?)
 }
 
+/// The first retry delay after a failure.
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+
+/// How often the connection state is looked at.
+const CONNECTION_CHECK: Duration = Duration::from_millis(200);
+
+/// Resolves once the client is connected again after having lost the server.
+async fn reconnected(client: &async_nats::Client) {
+    let mut lost = false;
+    let mut tick = tokio::time::interval(CONNECTION_CHECK);
+    loop {
+        tick.tick().await;
+        match client.connection_state() {
+            async_nats::connection::State::Connected if lost => return,
+            async_nats::connection::State::Connected => {}
+            _ => lost = true,
+        }
+    }
+}
+
 /// Follows viewer counts until `cancel` fires.
-pub fn spawn(state: AppState, js: jetstream::Context, cancel: CancellationToken) -> JoinHandle<()> {
+pub fn spawn(
+    state: AppState,
+    client: async_nats::Client,
+    js: jetstream::Context,
+    cancel: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut delay = Duration::from_millis(200);
+        let mut delay = RETRY_FIRST;
         while !cancel.is_cancelled() {
             let mut messages = match open(&js, &state).await {
                 Ok(messages) => {
-                    delay = Duration::from_millis(200);
+                    delay = RETRY_FIRST;
                     messages
                 }
                 Err(error) => {
@@ -55,13 +86,20 @@ pub fn spawn(state: AppState, js: jetstream::Context, cancel: CancellationToken)
                         _ = cancel.cancelled() => break,
                         _ = tokio::time::sleep(delay) => {}
                     }
-                    delay = (delay * 2).min(Duration::from_secs(5));
+                    delay = (delay * 2).clamp(RETRY_FIRST, Duration::from_secs(5));
                     continue;
                 }
             };
+            let back = reconnected(&client);
+            tokio::pin!(back);
             loop {
                 let message = tokio::select! {
                     _ = cancel.cancelled() => return,
+                    () = &mut back => {
+                        tracing::info!("NATS is back, reopening the viewer count stream");
+                        delay = Duration::ZERO;
+                        break;
+                    }
                     message = messages.next() => message,
                 };
                 match message {

@@ -7,4 +7,5 @@ mod fanout;
 mod history;
 mod moderation;
 mod protocol;
+mod recovery;
 mod support;

@@ -61,6 +61,8 @@ pub struct World {
     pub prefix: String,
     pub subjects: Subjects,
     pub nats: async_nats::Client,
+    /// The NATS the instances use, when not the shared test server.
+    nats_url: Option<String>,
 }
 
 impl World {
@@ -71,12 +73,31 @@ impl World {
             subjects: Subjects::new(Some(&prefix)).expect("prefix"),
             prefix,
             nats: nats_client().await,
+            nats_url: None,
+        }
+    }
+
+    /// A world whose instances and client use the NATS server at `url`.
+    pub async fn on_nats(url: &str) -> Self {
+        let nats = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connect(url)
+            .await
+            .expect("private NATS reachable");
+        Self {
+            nats,
+            nats_url: Some(url.to_owned()),
+            ..Self::new().await
         }
     }
 
     /// Starts an instance with extra variables.
     pub async fn start_with(&self, extra: &[(&str, &str)]) -> Chat {
         let mut pairs = service_env(&self.db, &self.prefix);
+        if let Some(url) = &self.nats_url {
+            pairs.retain(|(k, _)| k != "NATS_URL");
+            pairs.push(("NATS_URL".into(), url.clone()));
+        }
         pairs.push(("ALLOWED_ORIGINS".into(), ORIGIN.into()));
         pairs.extend(
             extra
