@@ -330,3 +330,63 @@ async fn guessing_is_throttled_per_address_and_validation_fails_closed() {
         other => panic!("validation must fail closed, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regenerate_with_a_body_other_than_nothing_or_an_empty_object_changes_nothing() {
+    let w = World::start().await;
+    let (_, token) = user("dj");
+    let path = "/api/v1/live/streams/me/key/regenerate";
+    let shown = w
+        .keys
+        .http
+        .get("/api/v1/live/streams/me/key", Some(&token))
+        .await;
+    let key = data(&shown.body)["stream_key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    for (body, status) in [
+        (b"{\"x\": 1}".to_vec(), StatusCode::BAD_REQUEST),
+        (b"not json".to_vec(), StatusCode::BAD_REQUEST),
+        (b"[]".to_vec(), StatusCode::BAD_REQUEST),
+        (vec![b' '; 2 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE),
+    ] {
+        let res = w
+            .keys
+            .http
+            .send_raw(
+                reqwest::Method::POST,
+                path,
+                Some(&token),
+                "application/json",
+                body,
+            )
+            .await;
+        assert_eq!(res.status, status, "{}", res.body);
+        let again = w
+            .keys
+            .http
+            .get("/api/v1/live/streams/me/key", Some(&token))
+            .await;
+        assert_eq!(
+            data(&again.body)["stream_key"],
+            key.as_str(),
+            "the key changed"
+        );
+    }
+    for body in [Vec::new(), b"{}".to_vec(), b" { } ".to_vec()] {
+        let res = w
+            .keys
+            .http
+            .send_raw(
+                reqwest::Method::POST,
+                path,
+                Some(&token),
+                "application/json",
+                body,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    w.stop().await;
+}
