@@ -142,11 +142,15 @@ impl JwtVerifier {
 
 /// The bearer token of a request: the `Authorization` header.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let value = req
+    let mut values = req
         .headers()
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    let value = values.next()?.to_str().ok()?;
+    // Two credentials are ambiguous (a proxy and the client may each add
+    // one): refuse rather than pick one.
+    if values.next().is_some() {
+        return None;
+    }
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -304,5 +308,34 @@ mod tests {
         );
         assert!(v.verify(&wrong).is_err());
         assert!(v.verify(&right).is_ok());
+    }
+
+    #[test]
+    fn two_authorization_headers_are_refused() {
+        let id = Uuid::new_v4().to_string();
+        let token = sign(
+            serde_json::json!({"sub": id, "exp": future()}),
+            Algorithm::HS256,
+            SECRET,
+        );
+        let bearer = format!("Bearer {token}");
+        let one = actix_web::test::TestRequest::default()
+            .insert_header((actix_web::http::header::AUTHORIZATION, bearer.as_str()))
+            .to_http_request();
+        assert_eq!(bearer_token(&one), Some(token.as_str()));
+        let two = actix_web::test::TestRequest::default()
+            .append_header((actix_web::http::header::AUTHORIZATION, bearer.as_str()))
+            .append_header((actix_web::http::header::AUTHORIZATION, "Bearer other"))
+            .to_http_request();
+        assert_eq!(bearer_token(&two), None);
+        let user = actix_web::test::TestRequest::default()
+            .append_header((actix_web::http::header::AUTHORIZATION, bearer.as_str()))
+            .append_header((actix_web::http::header::AUTHORIZATION, bearer.as_str()))
+            .app_data(web::Data::new(verifier(None)))
+            .to_http_request();
+        assert!(matches!(
+            authenticate(&user),
+            Err(ApiError::Unauthorized(_))
+        ));
     }
 }

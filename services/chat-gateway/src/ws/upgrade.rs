@@ -14,8 +14,10 @@ use crate::{openapi::ErrorResponse, state::AppState};
 
 /// The token of the upgrade request: the header first, else `?token=`.
 fn token(req: &HttpRequest) -> Option<String> {
-    if let Some(token) = bearer_token(req) {
-        return Some(token.to_owned());
+    // A header, even a bad one, is the credential: never fall back to the
+    // query string beside it.
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return bearer_token(req).map(str::to_owned);
     }
     url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(key, _)| key == "token")
@@ -120,5 +122,20 @@ mod tests {
             .insert_header((header::AUTHORIZATION, "Bearer fromheader"))
             .to_http_request();
         assert_eq!(token(&req).as_deref(), Some("fromheader"));
+    }
+
+    #[test]
+    fn a_bad_header_is_not_overridden_by_the_query_token() {
+        let req = actix_web::test::TestRequest::get()
+            .uri("/ws?token=abc")
+            .insert_header((header::AUTHORIZATION, "Basic Zm9vOmJhcg=="))
+            .to_http_request();
+        assert_eq!(token(&req), None);
+        let req = actix_web::test::TestRequest::get()
+            .uri("/ws?token=abc")
+            .append_header((header::AUTHORIZATION, "Bearer one"))
+            .append_header((header::AUTHORIZATION, "Bearer two"))
+            .to_http_request();
+        assert_eq!(token(&req), None);
     }
 }
