@@ -151,31 +151,29 @@ pub enum ContentError {
     TooLong,
 }
 
-/// Cleans message content: control characters removed (newlines and tabs
-/// become spaces), trimmed, 1..=500 characters.
+/// Cleans message content: control characters and bidirectional controls
+/// removed (newlines and tabs become spaces), trimmed of invisible
+/// characters, 1..=500 characters (see [`crate::text`]).
 ///
-/// Fails when nothing is left or more than 500 characters remain.
+/// Fails when nothing visible is left or more than 500 characters remain.
 pub fn clean_content(raw: &str) -> Result<String, ContentError> {
     let cleaned: String = raw
         .chars()
         .filter_map(|c| match c {
             '\n' | '\r' | '\t' => Some(' '),
-            c if c.is_control() || is_invisible_format(c) => None,
+            c if c.is_control() || crate::text::is_bidi_control(c) => None,
             c => Some(c),
         })
         .collect();
-    let trimmed = cleaned.trim();
+    let trimmed = cleaned.trim_matches(crate::text::is_invisible);
+    if !crate::text::has_visible(trimmed) {
+        return Err(ContentError::Empty);
+    }
     match trimmed.chars().count() {
         0 => Err(ContentError::Empty),
         n if n > CONTENT_MAX_CHARS => Err(ContentError::TooLong),
         _ => Ok(trimmed.to_owned()),
     }
-}
-
-/// Bidirectional overrides and similar format characters that can disguise
-/// text; removed like control characters.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 #[cfg(test)]
@@ -259,6 +257,11 @@ mod tests {
             Ok("ab c")
         );
         assert_eq!(clean_content(" \u{0000}\t "), Err(ContentError::Empty));
+        assert_eq!(
+            clean_content("\u{200B}\u{FEFF}\u{2060}"),
+            Err(ContentError::Empty)
+        );
+        assert_eq!(clean_content("\u{200B}hi\u{200B}").as_deref(), Ok("hi"));
         assert_eq!(
             clean_content(&"é".repeat(500)).map(|s| s.chars().count()),
             Ok(500)

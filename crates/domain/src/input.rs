@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use crate::FieldError;
+use crate::{FieldError, text};
 
 pub const TITLE_MAX_CHARS: usize = 140;
 pub const DESCRIPTION_MAX_CHARS: usize = 5000;
@@ -185,7 +185,8 @@ fn has_control(text: &str) -> bool {
 }
 
 fn check_title(title: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let title = title.trim();
+    let title = text::clean(title);
+    let title = title.as_str();
     let len = title.chars().count();
     if len == 0 || len > TITLE_MAX_CHARS {
         errors.push(FieldError::new(
@@ -205,7 +206,8 @@ fn check_title(title: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 }
 
 fn check_description(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let text = text.trim();
+    let text = text::clean(text);
+    let text = text.as_str();
     if text.chars().count() > DESCRIPTION_MAX_CHARS {
         errors.push(FieldError::new(
             "description",
@@ -217,7 +219,8 @@ fn check_description(text: &str, errors: &mut Vec<FieldError>) -> Option<String>
 }
 
 fn check_category(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let text = text.trim();
+    let text = text::clean(text);
+    let text = text.as_str();
     if text.chars().count() > CATEGORY_MAX_CHARS {
         errors.push(FieldError::new(
             "category",
@@ -242,14 +245,15 @@ fn check_tags(tags: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for (i, tag) in tags.iter().enumerate() {
-        let tag = tag.trim();
+        let tag = text::clean(tag);
+        let tag = tag.as_str();
         let len = tag.chars().count();
         if len == 0 || len > TAG_MAX_CHARS || has_control(tag) {
             errors.push(FieldError::new(
                 format!("tags[{i}]"),
                 format!("each tag must be 1 to {TAG_MAX_CHARS} printable characters"),
             ));
-        } else if !out.iter().any(|t| t == tag) {
+        } else if !out.iter().any(|t| t.as_str() == tag) {
             out.push(tag.to_owned());
         }
     }
@@ -320,6 +324,25 @@ mod tests {
         assert_eq!(ok.description, None);
         assert_eq!(ok.category.as_deref(), Some("house"));
         assert_eq!(ok.tags, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn invisible_only_text_is_empty_and_bidi_controls_are_stripped() {
+        for title in [r#""\u200b\u200b""#, r#""\ufeff""#, r#""\u202e""#] {
+            let errors = create(&format!(r#"{{"title":{title}}}"#)).unwrap_err();
+            assert_eq!(fields(errors), ["title"], "{title}");
+        }
+        let ok = create(
+            r#"{"title":"\u202eevil\u202c set","description":"\u200b","category":"\u2066house\u2069","tags":["\u200b","ok"]}"#,
+        );
+        assert_eq!(fields(ok.clone().unwrap_err()), ["tags[0]"]);
+        let ok = create(
+            r#"{"title":"\u202eevil\u202c set","description":"\u200b","category":"\u2066house\u2069","tags":["ok"]}"#,
+        )
+        .expect("valid");
+        assert_eq!(ok.title, "evil set");
+        assert_eq!(ok.description, None);
+        assert_eq!(ok.category.as_deref(), Some("house"));
     }
 
     #[test]

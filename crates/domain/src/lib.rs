@@ -12,6 +12,7 @@ pub mod input;
 pub mod rpc;
 pub mod stream;
 pub mod subjects;
+pub mod text;
 
 pub use envelope::{ErrorBody, FieldError};
 pub use stream::{Stream, StreamStatus};

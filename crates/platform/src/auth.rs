@@ -111,7 +111,16 @@ impl JwtVerifier {
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Invalid)?;
         Ok(AuthUser {
             user_id,
-            username: claims.username.filter(|u| !u.trim().is_empty()),
+            // The Unicode policy of every displayed text: no bidi controls, not invisible-only.
+            username: claims
+                .username
+                .map(|u| {
+                    veza_live_domain::text::clean(&u)
+                        .chars()
+                        .take(64)
+                        .collect::<String>()
+                })
+                .filter(|u| !u.is_empty()),
             expires_at,
         })
     }
@@ -237,6 +246,18 @@ mod tests {
         let user = v.verify(&token).expect("valid");
         assert_eq!(user.user_id, id);
         assert_eq!(user.username.as_deref(), Some("dj"));
+        for (raw, shown) in [
+            ("\u{202e}dj\u{202c}", Some("dj")),
+            ("\u{200b}\u{feff}", None),
+        ] {
+            let token = sign(
+                serde_json::json!({"sub": id.to_string(), "exp": future(), "username": raw}),
+                Algorithm::HS256,
+                SECRET,
+            );
+            let user = verifier(None).verify(&token).expect("valid");
+            assert_eq!(user.username.as_deref(), shown, "{raw:?}");
+        }
     }
 
     #[test]

@@ -24,6 +24,9 @@ async fn invalid_creates_name_the_field_and_create_nothing() {
     let cases: Vec<(Value, &str)> = vec![
         (json!({}), "title"),
         (json!({"title": "   "}), "title"),
+        (json!({"title": "\u{200b}\u{200b}"}), "title"),
+        (json!({"title": "\u{feff}"}), "title"),
+        (json!({"title": "ok", "tags": ["\u{200b}"]}), "tags[0]"),
         (json!({"title": "x".repeat(141)}), "title"),
         (
             json!({"title": "ok", "description": "d".repeat(5001)}),
