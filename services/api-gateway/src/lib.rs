@@ -95,6 +95,7 @@ impl Application {
         let verifier = web::Data::new(JwtVerifier::new(&config.base.jwt));
         let origins = config.allowed_origins.clone();
         let connect_timeout = config.upstream_timeout.min(Duration::from_secs(2));
+        let shutdown = web::Data::new(ws::Shutdown(cancel.clone()));
         let server = HttpServer::new(move || {
             // One pooled client per worker (awc clients are not Send).
             let client = awc::Client::builder()
@@ -108,6 +109,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(client))
+                .app_data(shutdown.clone())
                 .app_data(http::json_config())
                 .configure(routes::health::configure)
                 .route(

@@ -2,7 +2,9 @@
 //! The upstream handshake happens first, with the client's `Origin`,
 //! `Authorization` and query (`?token=`), so chat-gateway's refusals (a
 //! foreign origin → 403) reach the client as they are; frames and close
-//! codes then pass through unchanged.
+//! codes then pass through unchanged. When the gateway shuts down, every
+//! proxied socket is closed at once with 1001 (going away) on both sides,
+//! so clients reconnect elsewhere instead of waiting for the drain timeout.
 
 use actix_web::{HttpRequest, HttpResponse, rt, web};
 use actix_ws::{CloseReason, Message};
@@ -11,12 +13,17 @@ use awc::{
     ws::{Frame, Message as UpMessage},
 };
 use futures::{SinkExt, StreamExt};
+use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     ApiError,
     http::{REQUEST_ID_HEADER, request_id},
 };
 
 use crate::{proxy::trace_headers, state::AppState};
+
+/// Fires when the gateway shuts down (app data of the `/ws` route).
+#[derive(Clone)]
+pub struct Shutdown(pub CancellationToken);
 
 /// Largest frame relayed; chat-gateway enforces its own, smaller limit.
 const MAX_FRAME: usize = 64 * 1024;
@@ -42,6 +49,7 @@ pub async fn proxy(
     body: web::Payload,
     state: web::Data<AppState>,
     client: web::Data<awc::Client>,
+    shutdown: web::Data<Shutdown>,
 ) -> Result<HttpResponse, ApiError> {
     let mut upstream = client
         .ws(ws_url(&state.chat.base_url, &req))
@@ -73,10 +81,17 @@ pub async fn proxy(
     let from_client_limit = from_client.max_frame_size(MAX_FRAME);
     let (mut to_upstream, mut from_upstream) = framed.split();
     metrics::gauge!("veza_live_gateway_websockets").increment(1.0);
+    let shutdown = shutdown.0.clone();
     rt::spawn(async move {
         let mut from_client = from_client_limit;
         loop {
             tokio::select! {
+                () = shutdown.cancelled() => {
+                    let away = || Some(CloseReason::from(actix_ws::CloseCode::Away));
+                    let _ = to_upstream.send(UpMessage::Close(away())).await;
+                    let _ = session.close(away()).await;
+                    return finish();
+                }
                 msg = from_client.next() => {
                     let up = match msg {
                         Some(Ok(Message::Text(text))) => UpMessage::Text(text),

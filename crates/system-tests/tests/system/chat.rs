@@ -165,3 +165,48 @@ async fn a_web_viewer_chats_through_the_gateway_and_counts_as_a_viewer() {
     chat.stop().await;
     w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_gateway_closes_proxied_sockets_with_1001_at_once() {
+    let w = World::start().await;
+    let chat_db = TestDb::new("chat-gateway", || veza_live_chat_gateway::MIGRATIONS).await;
+    let chat = start_chat(&chat_db, &w.prefix).await;
+    let gw = start_gateway(
+        &w.catalog.http.base,
+        &w.keys.http.base,
+        &chat.http.base,
+        &[],
+    )
+    .await;
+    let (_, viewer) = user("fan");
+    let mut socket = open(&gw.http.base, &viewer, CHAT_ORIGIN)
+        .await
+        .expect("upgrade through the gateway");
+    socket
+        .send(Message::Text(json!({"type": "ping"}).to_string().into()))
+        .await
+        .expect("ping");
+    next_of(&mut socket, "pong").await;
+
+    let started = std::time::Instant::now();
+    let stopping = tokio::spawn(gw.stop());
+    let close = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                other => panic!("socket ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 3 s");
+    assert_eq!(close, Some(1001));
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("the gateway stops without waiting for its drain timeout")
+        .expect("stop task");
+    eprintln!("gateway stopped {:?} after the signal", started.elapsed());
+    chat.stop().await;
+    w.stop().await;
+}
