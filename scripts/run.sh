@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole stack locally: infra (profile "run"), then every built service binary.
+# Run the whole stack locally: infra (profile "run"), then every built service binary,
+# with the gateway serving the web client (web/, built with npm when missing or stale).
 # Settings come from .env (or .env.example). Ctrl-C stops everything.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -14,7 +15,30 @@ SERVICES=(
   "chat-gateway   CHAT            127.0.0.1:8084   yes"
 )
 LOG_DIR="$DEV_DIR/run/logs"
+WEB_DIR="$ROOT/web"
 pids=() names=() logs=() tail_pid=""
+
+# build_web: npm ci when web/node_modules is missing or older than the lockfile, and
+# npm run build when web/dist/index.html is missing or older than a source of the client.
+build_web() (
+  cd "$WEB_DIR"
+  [ -f package-lock.json ] || die "web/package-lock.json is missing (npm ci needs it): run npm install in web/"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+    log "installing the web client's packages (npm ci)"
+    npm ci --no-audit --no-fund || die "npm ci failed in web/"
+    touch node_modules # the stamp compared with the lockfile next time
+  fi
+  local sources=() path
+  for path in src public index.html package.json package-lock.json vite.config.ts; do
+    [ ! -e "$path" ] || sources+=("$path")
+  done
+  if [ ! -f dist/index.html ] \
+    || [ -n "$(find "${sources[@]}" -newer dist/index.html -print -quit)" ]; then
+    log "building the web client (npm run build)"
+    npm run build || die "npm run build failed in web/"
+    [ -f dist/index.html ] || die "npm run build wrote no web/dist/index.html"
+  fi
+)
 
 # shellcheck disable=SC2317 # invoked through trap
 cleanup() {
@@ -47,6 +71,14 @@ cd "$ROOT"
 log "building services"
 cargo build --workspace --bins
 
+web_dist=""
+if [ -f "$WEB_DIR/package.json" ]; then
+  build_web
+  web_dist="$WEB_DIR/dist"
+else
+  warn "web/package.json not found: no web client yet, the gateway serves the API only"
+fi
+
 mkdir -p "$LOG_DIR"
 for row in "${SERVICES[@]}"; do
   read -r name prefix default_addr needs_db <<<"$row"
@@ -59,6 +91,9 @@ for row in "${SERVICES[@]}"; do
   if [ "$needs_db" = yes ]; then
     [ -n "${!db_var:-}" ] || die "$name: $db_var is not set"
     svc_env+=(DATABASE_URL="${!db_var}")
+  fi
+  if [ "$name" = api-gateway ] && [ -n "$web_dist" ] && [ -z "${WEB_DIST_DIR:-}" ]; then
+    svc_env+=(WEB_DIST_DIR="$web_dist")
   fi
   logfile="$LOG_DIR/$name.log"
   log "starting $name on $addr (log: ${logfile#"$ROOT/"})"
@@ -87,6 +122,11 @@ ingest_addr="${INGEST_EVENTS_LISTEN_ADDR:-127.0.0.1:8083}"
 
 echo
 echo "Veza Live is running:"
+for entry in "${names[@]}"; do
+  if [ "${entry%|*}" = api-gateway ] && { [ -n "$web_dist" ] || [ -n "${WEB_DIST_DIR:-}" ]; }; then
+    printf '  %-14s http://%s/\n' "Web client" "${entry#*|}"
+  fi
+done
 for entry in "${names[@]}"; do
   printf '  %-14s http://%s   metrics: http://%s/metrics\n' "${entry%|*}" "${entry#*|}" "${entry#*|}"
 done

@@ -19,7 +19,10 @@ fails. The checks:
 - every service's environment, from compose and from each overlay, given to
   the service binary with --check-config (secrets replaced by dummy values
   of the right shape), and every variable name checked against the
-  variables the service documents in its config.rs;
+  variables the service documents in its config.rs; a WEB_DIST_DIR must be
+  the folder where deploy/Dockerfile's api-gateway target puts the web
+  client, and is checked with a stand-in folder holding an index.html (the
+  real one exists only in the image);
 - nginx-rtmp's configuration rendered by its image's entrypoint with the
   compose and Kubernetes values, then `nginx -t`;
 - the Prometheus configuration and rules with promtool, and every metric
@@ -49,7 +52,7 @@ import kustomize_render  # noqa: E402
 K8S_VERSION = "1.31.0"
 SERVICES = ["live-catalog", "stream-key", "ingest-events", "chat-gateway", "api-gateway"]
 SECRET_VARS = {"JWT_SECRET", "DATABASE_URL", "STREAM_KEY_ENC_KEY", "STREAM_KEY_HMAC_KEY",
-               "INTERNAL_TOKEN", "POSTGRES_PASSWORD"}
+               "INTERNAL_TOKEN", "POSTGRES_PASSWORD", "AWS_SECRET_ACCESS_KEY"}
 # Dummy values of the right shape for Secret references.
 DUMMY_SECRETS = {
     "JWT_SECRET": "dummy-jwt-secret-for-validation-0123456789abcdef",
@@ -57,6 +60,8 @@ DUMMY_SECRETS = {
     "STREAM_KEY_HMAC_KEY": "cd" * 32,
     "INTERNAL_TOKEN": "dummy-internal-token-0123456789",
     "DATABASE_URL": "postgres://veza:dummy@postgres.example:5432/{database}",
+    "AWS_ACCESS_KEY_ID": "AKIADUMMYVALIDATION0",
+    "AWS_SECRET_ACCESS_KEY": "dummy-secret-access-key-for-validation-0123",
 }
 DATABASES = {"live-catalog": "live_catalog", "stream-key": "stream_key",
              "ingest-events": "ingest_events", "chat-gateway": "chat"}
@@ -124,12 +129,25 @@ def known_variables(root):
     return known
 
 
+def image_web_dist(root):
+    """The WEB_DIST_DIR of deploy/Dockerfile's api-gateway target, if it copies the web build there."""
+    text = (root / "deploy/Dockerfile").read_text(encoding="utf-8")
+    env = re.search(r"^ENV WEB_DIST_DIR=(\S+)\s*$", text, re.M)
+    if env and re.search(rf"^COPY --from=web \S+ {re.escape(env.group(1))}\s*$", text, re.M):
+        return env.group(1)
+    return None
+
+
 def run_check_config(binary, env):
     clean = {"PATH": "/usr/bin:/bin"}
     clean.update(env)
     try:
-        done = subprocess.run([str(binary), "--check-config"], env=clean, capture_output=True,
-                              text=True, timeout=20)
+        with tempfile.TemporaryDirectory(prefix="veza-web-dist-") as stand_in:
+            if clean.get("WEB_DIST_DIR"):
+                Path(stand_in, "index.html").write_text("<!doctype html>\n", encoding="utf-8")
+                clean["WEB_DIST_DIR"] = stand_in
+            done = subprocess.run([str(binary), "--check-config"], env=clean, capture_output=True,
+                                  text=True, timeout=20)
     except subprocess.TimeoutExpired:
         return "timed out (does the binary support --check-config?)"
     if done.returncode == 0 and done.stdout.strip() == "config ok":
@@ -142,6 +160,10 @@ def check_service_env(c, root, bin_dir, known, label, service, env):
     if unknown:
         c.fail(f"{label}: variable names", f"not read by {service} (see services/{service}/src/config.rs): "
                + ", ".join(unknown))
+    web_dist = env.get("WEB_DIST_DIR")
+    if web_dist and web_dist != image_web_dist(root):
+        c.fail(f"{label}: WEB_DIST_DIR", f"{web_dist} is not where deploy/Dockerfile's api-gateway target "
+               f"puts the web client ({image_web_dist(root) or 'no COPY --from=web with ENV WEB_DIST_DIR'})")
     error = run_check_config(bin_dir / service, env)
     if error:
         c.fail(f"{label}: {service} --check-config", error)
@@ -268,7 +290,14 @@ def check_compose(c, root, bin_dir, known):
     gateway = raw["services"].get("api-gateway", {}).get("environment", {})
     if str(gateway.get("LIVE_DEV_AUTH", "false")) not in ("false", "${LIVE_DEV_AUTH:-false}"):
         problems.append("api-gateway: LIVE_DEV_AUTH must default to false")
-    c.check("compose: healthchecks, depends_on conditions, secrets from the env file, mounts", problems)
+    gateway_build = raw["services"].get("api-gateway", {}).get("build") or {}
+    if not isinstance(gateway_build, dict) or gateway_build.get("target") != "api-gateway":
+        problems.append("api-gateway: build target must be api-gateway (the image with the web client)")
+    if image_web_dist(root) is None:
+        problems.append("deploy/Dockerfile: the api-gateway target must COPY --from=web the client into "
+                        "the folder its ENV WEB_DIST_DIR names")
+    c.check("compose: healthchecks, depends_on conditions, secrets from the env file, mounts, "
+            "the gateway image with the web client", problems)
 
     for name, svc in services.items():
         build = svc.get("build") or {}
@@ -283,6 +312,8 @@ def check_compose(c, root, bin_dir, known):
                 c.fail(f"compose {name}: command", "the image's entrypoint is the service binary; do not override it")
             # The image's own ENV (deploy/Dockerfile), then the compose environment.
             image_env = {"LISTEN_ADDR": f"0.0.0.0:{args.get('PORT', '')}", "LOG_FORMAT": "json"}
+            if build.get("target") == "api-gateway":
+                image_env["WEB_DIST_DIR"] = image_web_dist(root) or ""
             full = {k: v for k, v in {**image_env, **environment}.items() if v != ""}
             check_service_env(c, root, bin_dir, known, f"compose {name}", service, full)
         elif build and Path(build.get("context", "")).name == "nginx-rtmp":

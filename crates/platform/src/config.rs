@@ -69,6 +69,18 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every set variable whose name starts with `prefix`, sorted by name.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut found: Vec<_> = self
+            .vars
+            .keys()
+            .filter(|name| name.starts_with(prefix))
+            .filter_map(|name| Some((name.clone(), self.optional(name)?)))
+            .collect();
+        found.sort();
+        found
+    }
+
     /// The value, or an error naming the variable.
     pub fn required(&self, name: &str) -> Result<String, ConfigError> {
         self.optional(name).ok_or_else(|| ConfigError::Missing {

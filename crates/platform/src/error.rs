@@ -27,6 +27,15 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A client error with its own status and code, for refusals the
+    /// variants above do not name (an undecodable image is 415
+    /// `invalid_image`). Only 4xx statuses: any other answers 400.
+    #[error("rejected: {message}")]
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("rate limited")]
     RateLimited { retry_after_s: u64 },
     #[error("dependency unavailable: {0}")]
@@ -58,6 +67,7 @@ impl ApiError {
                 "unsupported_media_type",
                 "the request body must be application/json".into(),
             ),
+            Self::Rejected { code, message, .. } => (code, message.clone()),
             Self::RateLimited { .. } => ("rate_limited", "too many requests, retry later".into()),
             Self::Unavailable(_) => (
                 "service_unavailable",
@@ -96,6 +106,8 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Rejected { status, .. } if status.is_client_error() => *status,
+            Self::Rejected { .. } => StatusCode::BAD_REQUEST,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,

@@ -49,12 +49,25 @@ pub fn env(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Env {
 
 /// Starts live-catalog on its database under `prefix`.
 pub async fn start_catalog(db: &TestDb, prefix: &str) -> Running {
-    let config = veza_live_catalog::Config::from_env(&env(
-        db,
-        prefix,
-        &[("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")],
-    ))
-    .expect("catalog config");
+    start_catalog_with(db, prefix, &[]).await
+}
+
+/// The media folder of catalogs started without their own `MEDIA_STORE`:
+/// one for every test, as thumbnails are kept per stream id.
+pub fn shared_media_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("veza-live-test-media")
+}
+
+/// Starts live-catalog with extra variables (e.g. its own `MEDIA_STORE`).
+pub async fn start_catalog_with(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Running {
+    let media = shared_media_dir().display().to_string();
+    let mut vars = vec![
+        ("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls"),
+        ("MEDIA_STORE", media.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let config =
+        veza_live_catalog::Config::from_env(&env(db, prefix, &vars)).expect("catalog config");
     let cancel = CancellationToken::new();
     let app = veza_live_catalog::Application::build(config, cancel.clone())
         .await
@@ -211,11 +224,16 @@ pub struct World {
 impl World {
     /// Starts both services and waits until the JetStream streams exist.
     pub async fn start() -> Self {
+        Self::start_with_catalog(&[]).await
+    }
+
+    /// The same, with extra variables for live-catalog.
+    pub async fn start_with_catalog(catalog_extra: &[(&str, &str)]) -> Self {
         veza_live_test_support::init_logs();
         let prefix = unique_prefix();
         let catalog_db = TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await;
         let keys_db = TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await;
-        let catalog = start_catalog(&catalog_db, &prefix).await;
+        let catalog = start_catalog_with(&catalog_db, &prefix, catalog_extra).await;
         let keys = start_stream_key(&keys_db, &prefix).await;
         let nats = veza_live_test_support::nats_client().await;
         let subjects = veza_live_domain::Subjects::new(Some(&prefix)).expect("prefix");

@@ -6,6 +6,7 @@
 //! - [`unique_prefix`]: a NATS subject prefix so tests share one server
 //!   without crosstalk.
 //! - [`HttpClient`]: JSON over HTTP against a service started on port 0.
+//! - [`images`]: pictures, uploads with metadata and decompression bombs.
 //! - [`NatsServer`]: a private NATS server a test may kill and restart.
 //!
 //! `TEST_DATABASE_URL` (an admin URL, default
@@ -15,6 +16,7 @@
 
 mod db;
 pub mod http;
+pub mod images;
 mod nats_server;
 
 use std::time::Duration;

@@ -16,10 +16,20 @@
 //! - `LIVE_DEV_AUTH` (default false): serve `POST /api/v1/auth/dev-token`.
 //!   Never set it in production.
 //! - `HTTP_WORKERS` (default: the number of CPUs).
+//! - `WEB_DIST_DIR` (optional): the built web client (`npm run build` in
+//!   `web/` writes `web/dist`), served at `/` for GET requests no API route
+//!   takes, with history fallback to `index.html`. Must hold `index.html`;
+//!   unset, the gateway serves the API only.
+//! - `WEB_CSP_MEDIA_ORIGINS` (comma-separated origins, default: the origin
+//!   of `HLS_PUBLIC_URL`, itself defaulting to `http://127.0.0.1:8090/hls`):
+//!   where the client's pages may load HLS playlists, segments and images
+//!   from, in their Content-Security-Policy. Read only with `WEB_DIST_DIR`.
 
 use std::time::Duration;
 
 use veza_live_platform::config::{BaseConfig, ConfigError, Env, http_workers};
+
+use crate::web_client::WebClient;
 
 /// Everything the gateway reads at start-up.
 #[derive(Clone)]
@@ -35,6 +45,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub dev_auth: bool,
     pub http_workers: usize,
+    /// The web client to serve, when `WEB_DIST_DIR` is set.
+    pub web_client: Option<WebClient>,
 }
 
 impl Config {
@@ -66,6 +78,7 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
+        let trust_forwarded_for = env.parse_or("TRUST_FORWARDED_FOR", false)?;
         Ok(Self {
             base: BaseConfig::from_env(env, "api-gateway", "127.0.0.1:8080")?,
             catalog_url: env.url_or("LIVE_CATALOG_URL", "http://127.0.0.1:8081")?,
@@ -75,9 +88,10 @@ impl Config {
             allowed_origins,
             rate_per_second,
             rate_burst,
-            trust_forwarded_for: env.parse_or("TRUST_FORWARDED_FOR", false)?,
+            trust_forwarded_for,
             dev_auth: env.parse_or("LIVE_DEV_AUTH", false)?,
             http_workers: http_workers(env)?,
+            web_client: WebClient::from_env(env, trust_forwarded_for)?,
         })
     }
 }

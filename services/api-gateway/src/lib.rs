@@ -2,7 +2,8 @@
 //! their services with paths unchanged, proxies the chat WebSocket, and
 //! adds CORS, request ids, trace context, per-IP rate limits, a body
 //! limit, the merged OpenAPI document with an offline docs page, and dev
-//! logins when enabled. It never routes `/internal/*` or `/hooks/*`.
+//! logins when enabled, and the web client when built (see `web_client`).
+//! It never routes `/internal/*` or `/hooks/*`.
 //!
 //! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
 
@@ -12,6 +13,7 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;
+pub mod web_client;
 pub mod ws;
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
@@ -94,6 +96,7 @@ impl Application {
         let state = web::Data::new(state);
         let verifier = web::Data::new(JwtVerifier::new(&config.base.jwt));
         let origins = config.allowed_origins.clone();
+        let web_client = config.web_client.clone();
         let connect_timeout = config.upstream_timeout.min(Duration::from_secs(2));
         let shutdown = web::Data::new(ws::Shutdown(cancel.clone()));
         let server = HttpServer::new(move || {
@@ -121,6 +124,13 @@ impl Application {
                 .route("/ws", web::get().to(ws::proxy))
                 .route("/api/v1/live/streams", web::to(proxy::handle))
                 .route("/api/v1/live/streams/{tail:.*}", web::to(proxy::handle))
+                .route("/media/thumbnails/{tail:.*}", web::get().to(proxy::handle))
+                .route("/media/thumbnails/{tail:.*}", web::head().to(proxy::handle))
+                .configure(|cfg| {
+                    if let Some(client) = &web_client {
+                        web_client::configure(cfg, client);
+                    }
+                })
                 .default_service(web::to(http::not_found))
         })
         .workers(config.http_workers)

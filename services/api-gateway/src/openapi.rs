@@ -65,6 +65,8 @@ mod tests {
             "/api/v1/live/streams/{id}",
             "/api/v1/live/streams/me/key",
             "/api/v1/live/streams/me/key/regenerate",
+            "/api/v1/live/streams/{id}/thumbnail",
+            "/media/thumbnails/{stream_id}/{file}",
         ] {
             assert!(
                 paths.iter().any(|p| p.as_str() == expected),
@@ -96,7 +98,10 @@ mod tests {
             .into_iter()
             .flatten()
             {
-                let id = operation.operation_id.clone().expect("every operation has an id");
+                let id = operation
+                    .operation_id
+                    .clone()
+                    .expect("every operation has an id");
                 if let Some(other) = seen.insert(id.clone(), path.clone()) {
                     panic!("operationId {id} is used by {other} and {path}");
                 }

@@ -1,13 +1,17 @@
 //! Forwards public routes to their service with the path unchanged:
 //! `/api/v1/live/streams/me/key*` → stream-key,
 //! `/api/v1/live/streams/{id}/chat/*` → chat-gateway, other
-//! `/api/v1/live/streams*` → live-catalog. Request id and W3C trace
+//! `/api/v1/live/streams*` and the stored thumbnails `/media/thumbnails/*`
+//! → live-catalog. Request id and W3C trace
 //! context go upstream; hop-by-hop headers do not. A refused connection
 //! answers 503 and a slow upstream 504, both within the timeout.
 
 use actix_web::{
     HttpRequest, HttpResponse,
-    http::header::{HeaderMap, HeaderName, HeaderValue},
+    http::{
+        Method,
+        header::{HeaderMap, HeaderName, HeaderValue},
+    },
     web,
 };
 use awc::error::SendRequestError;
@@ -22,6 +26,13 @@ use crate::state::{AppState, Upstream};
 
 /// Largest request body forwarded.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Largest thumbnail upload forwarded: live-catalog's 2 MiB and some
+/// slack, so that live-catalog answers an oversized image itself.
+pub const THUMBNAIL_BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
+
+/// Stored thumbnails, served by live-catalog.
+pub const MEDIA_THUMBNAILS: &str = "/media/thumbnails/";
 
 /// Headers that describe one connection, never forwarded.
 const HOP_BY_HOP: &[&str] = &[
@@ -39,6 +50,9 @@ const HOP_BY_HOP: &[&str] = &[
 
 /// Which service serves a public API path, if any.
 pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
+    if path.starts_with(MEDIA_THUMBNAILS) {
+        return Some(&state.catalog);
+    }
     let rest = path.strip_prefix("/api/v1/live/streams")?;
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
@@ -48,6 +62,21 @@ pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
         ["me", "key", ..] => Some(&state.stream_key),
         [_, "chat", ..] => Some(&state.chat),
         _ => Some(&state.catalog),
+    }
+}
+
+/// The largest body forwarded for a request: more only for a thumbnail
+/// upload (`PUT /api/v1/live/streams/{id}/thumbnail`).
+pub fn body_limit(method: &Method, path: &str) -> usize {
+    let thumbnail = method == Method::PUT
+        && path
+            .strip_prefix("/api/v1/live/streams/")
+            .and_then(|rest| rest.strip_suffix("/thumbnail"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if thumbnail {
+        THUMBNAIL_BODY_LIMIT
+    } else {
+        BODY_LIMIT
     }
 }
 
@@ -95,7 +124,7 @@ fn copy_headers(from: &HeaderMap, to: &mut awc::ClientRequest) {
 
 /// Forwards a request to `upstream` and streams the answer back.
 ///
-/// Fails with 413 past [`BODY_LIMIT`], 503 when the upstream refuses
+/// Fails with 413 past [`body_limit`], 503 when the upstream refuses
 /// connections and 504 when it does not answer in time.
 pub async fn forward(
     req: &HttpRequest,
@@ -104,7 +133,7 @@ pub async fn forward(
     state: &AppState,
     client: &awc::Client,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body_limited(req, payload, BODY_LIMIT).await?;
+    let body = read_body_limited(req, payload, body_limit(req.method(), req.path())).await?;
     let path = req
         .uri()
         .path_and_query()
@@ -200,9 +229,36 @@ mod tests {
             name("/api/v1/live/streams/9b1d/chat/bans/42"),
             Some("chat-gateway")
         );
+        assert_eq!(
+            name("/media/thumbnails/9b1d/0123456789abcdef.jpg"),
+            Some("live-catalog")
+        );
+        assert_eq!(name("/media/other/x.jpg"), None);
         assert_eq!(name("/api/v1/live/streamsX"), None);
         assert_eq!(name("/internal/stream-events"), None);
         assert_eq!(name("/hooks/rtmp/on_publish"), None);
         assert_eq!(name("/api/v1/other"), None);
+    }
+
+    #[test]
+    fn only_thumbnail_uploads_may_exceed_one_mib() {
+        let put = |p: &str| body_limit(&Method::PUT, p);
+        assert_eq!(
+            put("/api/v1/live/streams/9b1d/thumbnail"),
+            THUMBNAIL_BODY_LIMIT
+        );
+        const { assert!(THUMBNAIL_BODY_LIMIT > 2 * 1024 * 1024) };
+        assert_eq!(
+            body_limit(&Method::POST, "/api/v1/live/streams/9b1d/thumbnail"),
+            BODY_LIMIT
+        );
+        for other in [
+            "/api/v1/live/streams/9b1d",
+            "/api/v1/live/streams//thumbnail",
+            "/api/v1/live/streams/a/b/thumbnail",
+            "/api/v1/live/streams/9b1d/chat/settings",
+        ] {
+            assert_eq!(put(other), BODY_LIMIT, "{other}");
+        }
     }
 }

@@ -6,8 +6,36 @@
 //! - `HLS_PUBLIC_URL` (default `http://127.0.0.1:8090/hls`): base of the HLS
 //!   playback URL of a live stream (`<base>/<stream_id>.m3u8`).
 //! - `HTTP_WORKERS` (default: the number of CPUs).
+//! - `MEDIA_STORE` (default `.dev/media`): where uploaded thumbnails are
+//!   kept. A folder (relative to the working directory, or absolute), also
+//!   written `file:///absolute/path`, created at start-up; or
+//!   `s3://bucket[/prefix]`, an S3-compatible bucket.
+//! - `MEDIA_PUBLIC_URL` (default `http://127.0.0.1:8080/media`): the public
+//!   base of media URLs; a thumbnail's URL is
+//!   `<base>/thumbnails/<stream_id>/<hash>.<ext>`. The gateway serves
+//!   `/media/thumbnails/...` from live-catalog.
+//! - With an `s3://` store, the usual AWS variables, read as object_store's
+//!   `AmazonS3Builder::from_env` reads them: `AWS_ACCESS_KEY_ID`,
+//!   `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` (or
+//!   `AWS_DEFAULT_REGION`; default `us-east-1`), `AWS_ENDPOINT_URL` (a
+//!   MinIO, Ceph or R2 endpoint), `AWS_ALLOW_HTTP` (`true` for a plain
+//!   HTTP endpoint), `AWS_VIRTUAL_HOSTED_STYLE_REQUEST`,
+//!   `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN` (Kubernetes service
+//!   account roles), `AWS_CONNECT_TIMEOUT` and `AWS_TIMEOUT` (defaults
+//!   `2s` and `10s`). Without keys the bucket is reached with the instance's
+//!   or pod's role.
 
+use std::{path::PathBuf, time::Duration};
+
+use object_store::{
+    ClientOptions, RetryConfig,
+    aws::{AmazonS3Builder, AmazonS3ConfigKey},
+};
 use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
+
+/// The media folder when `MEDIA_STORE` is unset: inside the git-ignored
+/// `.dev/` of a checkout, where `make run` starts the services.
+pub const DEFAULT_MEDIA_STORE: &str = ".dev/media";
 
 /// Everything live-catalog reads at start-up.
 #[derive(Clone)]
@@ -15,6 +43,28 @@ pub struct Config {
     pub common: CommonConfig,
     pub hls_public_url: String,
     pub http_workers: usize,
+    pub media: MediaConfig,
+}
+
+/// Where thumbnails are stored and the URL they are served under.
+#[derive(Clone)]
+pub struct MediaConfig {
+    pub store: MediaStoreLocation,
+    pub public_url: String,
+}
+
+/// The object store behind `MEDIA_STORE`.
+#[derive(Clone)]
+pub enum MediaStoreLocation {
+    /// A local folder; one per machine, so only for a single replica or a
+    /// shared volume.
+    Folder(PathBuf),
+    /// An S3-compatible bucket; objects go under `prefix` (may be empty).
+    S3 {
+        bucket: String,
+        prefix: String,
+        builder: Box<AmazonS3Builder>,
+    },
 }
 
 impl Config {
@@ -27,6 +77,207 @@ impl Config {
             common: CommonConfig::from_env(env, "live-catalog", "127.0.0.1:8081")?,
             hls_public_url: env.url_or("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")?,
             http_workers,
+            media: MediaConfig {
+                store: MediaStoreLocation::from_env(env)?,
+                public_url: env.url_or("MEDIA_PUBLIC_URL", "http://127.0.0.1:8080/media")?,
+            },
         })
+    }
+}
+
+impl MediaStoreLocation {
+    /// Reads `MEDIA_STORE` and, for a bucket, the `AWS_*` variables.
+    ///
+    /// Fails when `MEDIA_STORE` is neither a folder, a `file://` URL with
+    /// an absolute path nor an `s3://` URL, or when the S3 settings do not
+    /// make a client.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const NAME: &str = "MEDIA_STORE";
+        let raw = env
+            .optional(NAME)
+            .unwrap_or_else(|| DEFAULT_MEDIA_STORE.to_owned());
+        if let Some(path) = raw.strip_prefix("file://") {
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err(ConfigError::invalid(
+                    NAME,
+                    "a file:// URL takes an absolute path, e.g. file:///var/lib/veza-live/media",
+                ));
+            }
+            return Ok(Self::Folder(path));
+        }
+        if let Some(rest) = raw.strip_prefix("s3://") {
+            return Self::s3(env, rest);
+        }
+        if raw.contains("://") {
+            return Err(ConfigError::invalid(
+                NAME,
+                format!("{raw:?}: expected a folder, file:///absolute/path or s3://bucket/prefix"),
+            ));
+        }
+        Ok(Self::Folder(PathBuf::from(raw)))
+    }
+
+    fn s3(env: &Env, rest: &str) -> Result<Self, ConfigError> {
+        const NAME: &str = "MEDIA_STORE";
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !bucket_ok {
+            return Err(ConfigError::invalid(
+                NAME,
+                format!("{bucket:?} is not a bucket name (3 to 63 of a-z, 0-9, '.', '-')"),
+            ));
+        }
+        let prefix = prefix.trim_matches('/').to_owned();
+        if object_store::path::Path::parse(&prefix).is_err() {
+            return Err(ConfigError::invalid(
+                NAME,
+                format!("{prefix:?} is not a valid object prefix"),
+            ));
+        }
+        // Fail fast rather than hang: a bucket that does not answer makes
+        // an upload 503 within seconds (`AWS_CONNECT_TIMEOUT`,
+        // `AWS_TIMEOUT` override the client's timeouts).
+        let mut builder = AmazonS3Builder::new()
+            .with_client_options(
+                ClientOptions::new()
+                    .with_connect_timeout(Duration::from_secs(2))
+                    .with_timeout(Duration::from_secs(10)),
+            )
+            .with_retry(RetryConfig {
+                max_retries: 2,
+                retry_timeout: Duration::from_secs(5),
+                ..RetryConfig::default()
+            });
+        for (name, value) in env.with_prefix("AWS_") {
+            // As `AmazonS3Builder::from_env`: names it does not know are
+            // someone else's.
+            if let Ok(key) = name.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
+                builder = builder.with_config(key, value);
+            }
+        }
+        if env.optional("AWS_ENDPOINT_URL").is_some() {
+            env.url_or("AWS_ENDPOINT_URL", "")?;
+        }
+        let builder = builder.with_bucket_name(bucket);
+        if let Err(e) = builder.clone().build() {
+            return Err(ConfigError::invalid(
+                NAME,
+                format!("the S3 settings (AWS_* variables) do not make a client: {e}"),
+            ));
+        }
+        Ok(Self::S3 {
+            bucket: bucket.to_owned(),
+            prefix,
+            builder: Box::new(builder),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = vec![
+            ("DATABASE_URL", "postgres://u@127.0.0.1:5432/db"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ];
+        pairs.extend_from_slice(extra);
+        Config::from_env(&Env::from_pairs(pairs))
+    }
+
+    fn invalid_name(extra: &[(&str, &str)]) -> String {
+        match load(extra) {
+            Err(ConfigError::Invalid { name, .. }) => name,
+            Err(other) => panic!("{extra:?}: expected an invalid variable, got {other}"),
+            Ok(_) => panic!("{extra:?}: expected an invalid variable, got a config"),
+        }
+    }
+
+    #[test]
+    fn media_defaults_to_a_dev_folder_served_through_the_gateway() {
+        let cfg = load(&[]).expect("valid");
+        match cfg.media.store {
+            MediaStoreLocation::Folder(path) => assert_eq!(path, PathBuf::from(".dev/media")),
+            MediaStoreLocation::S3 { .. } => panic!("default is a folder"),
+        }
+        assert_eq!(cfg.media.public_url, "http://127.0.0.1:8080/media");
+    }
+
+    #[test]
+    fn media_store_takes_folders_file_urls_and_buckets() {
+        let folder = |value: &str| match load(&[("MEDIA_STORE", value)]).expect("valid").media.store
+        {
+            MediaStoreLocation::Folder(path) => path,
+            MediaStoreLocation::S3 { .. } => panic!("{value} is a folder"),
+        };
+        assert_eq!(
+            folder("file:///var/lib/media"),
+            PathBuf::from("/var/lib/media")
+        );
+        assert_eq!(folder("/srv/media"), PathBuf::from("/srv/media"));
+        assert_eq!(folder("data/media"), PathBuf::from("data/media"));
+        let cfg = load(&[
+            ("MEDIA_STORE", "s3://veza-media/live/thumbs/"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_REGION", "eu-west-3"),
+        ])
+        .expect("valid");
+        match cfg.media.store {
+            MediaStoreLocation::S3 {
+                bucket,
+                prefix,
+                builder,
+            } => {
+                assert_eq!(bucket, "veza-media");
+                assert_eq!(prefix, "live/thumbs");
+                assert_eq!(
+                    builder.get_config_value(&AmazonS3ConfigKey::Region),
+                    Some("eu-west-3".to_owned())
+                );
+                assert_eq!(
+                    builder.get_config_value(&AmazonS3ConfigKey::Endpoint),
+                    Some("http://127.0.0.1:9000".to_owned())
+                );
+            }
+            MediaStoreLocation::Folder(_) => panic!("s3:// is a bucket"),
+        }
+    }
+
+    #[test]
+    fn bad_media_settings_are_named() {
+        for value in [
+            "file://relative/path",
+            "gs://bucket",
+            "s3://",
+            "s3://Bad_Bucket",
+            "s3://bucket/a/../b",
+        ] {
+            assert_eq!(
+                invalid_name(&[("MEDIA_STORE", value)]),
+                "MEDIA_STORE",
+                "{value}"
+            );
+        }
+        assert_eq!(
+            invalid_name(&[
+                ("MEDIA_STORE", "s3://bucket"),
+                ("AWS_ENDPOINT_URL", "not a url")
+            ]),
+            "AWS_ENDPOINT_URL"
+        );
+        assert_eq!(
+            invalid_name(&[("MEDIA_STORE", "s3://bucket"), ("AWS_ALLOW_HTTP", "maybe")]),
+            "MEDIA_STORE"
+        );
+        assert_eq!(
+            invalid_name(&[("MEDIA_PUBLIC_URL", "cdn.example/media")]),
+            "MEDIA_PUBLIC_URL"
+        );
     }
 }

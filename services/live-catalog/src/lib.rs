@@ -1,13 +1,15 @@
 //! live-catalog: stream metadata, status and listings (live, scheduled,
 //! replays), scheduling and ownership checks. It derives live state from
 //! ingest events, answers `resolve_publish` and `ensure_draft` over NATS
-//! and publishes stream snapshots through its outbox.
+//! and publishes stream snapshots through its outbox. It keeps stream
+//! thumbnails in an object store ([`media`]) and serves them.
 //!
 //! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
 
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod media;
 pub mod openapi;
 pub mod routes;
 pub mod schema;
@@ -42,10 +44,11 @@ impl Application {
     /// Migrates the database, connects to NATS, starts consumers,
     /// responders and the outbox relay, and binds the HTTP listener.
     ///
-    /// Fails when the listener cannot bind or `cancel` fires while waiting
-    /// for the database.
+    /// Fails when the media folder cannot be created, the listener cannot
+    /// bind or `cancel` fires while waiting for the database.
     pub async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Self> {
         let common = &config.common;
+        let media = media::MediaStore::open(&config.media).await?;
         platform_db::migrate_with_retry(
             &common.database_url,
             || MIGRATIONS,
@@ -63,6 +66,7 @@ impl Application {
             rpc_timeout: common.rpc_timeout,
             hls_public_url: config.hls_public_url.clone(),
             outbox: outbox::OutboxWaker::default(),
+            media,
         };
 
         let mut tasks = Vec::new();

@@ -53,13 +53,18 @@ pub struct DeletedResponse {
         crate::routes::streams::get::get,
         crate::routes::streams::update::update,
         crate::routes::streams::delete::delete,
+        crate::routes::streams::thumbnail::upload,
+        crate::routes::media::thumbnail::get,
     ),
     components(schemas(
         Stream, StreamStatus, CreateStreamRequest, UpdateStreamRequest, StreamResponse,
         StreamListResponse, DeletedResponse, Deleted, ListMeta, ErrorResponse, ErrorBody, FieldError
     )),
     modifiers(&BearerSecurity),
-    tags((name = "streams", description = "Live streams"))
+    tags(
+        (name = "streams", description = "Live streams"),
+        (name = "media", description = "Stored images, such as stream thumbnails (outside `/api/v1`, cached forever)")
+    )
 )]
 pub struct ApiDoc;
 

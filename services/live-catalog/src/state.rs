@@ -8,6 +8,8 @@ use veza_live_domain::{
 };
 use veza_live_platform::{ApiError, db::DbPool, nats, outbox::OutboxWaker};
 
+use crate::media::MediaStore;
+
 /// Cheap to clone: pools and clients are handles.
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +19,7 @@ pub struct AppState {
     pub rpc_timeout: Duration,
     pub hls_public_url: String,
     pub outbox: OutboxWaker,
+    pub media: MediaStore,
 }
 
 impl AppState {

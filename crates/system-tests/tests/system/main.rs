@@ -9,6 +9,7 @@ mod keys;
 mod listing;
 mod rtmp;
 mod streams;
+mod thumbnails;
 mod validation;
 mod viewers;
 

@@ -1,7 +1,9 @@
-//! HTTP routes of live-catalog, under the public `/api/v1` paths.
+//! HTTP routes of live-catalog, under the public `/api/v1` paths, and the
+//! stored media under `/media`.
 
 use actix_web::web;
 
+pub mod media;
 pub mod streams;
 
 /// Registers every catalog route.
@@ -13,6 +15,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(streams::me::mine))
             .route("/{id}", web::get().to(streams::get::get))
             .route("/{id}", web::put().to(streams::update::update))
-            .route("/{id}", web::delete().to(streams::delete::delete)),
+            .route("/{id}", web::delete().to(streams::delete::delete))
+            .route("/{id}/thumbnail", web::put().to(streams::thumbnail::upload)),
+    )
+    .service(
+        web::resource("/media/thumbnails/{stream_id}/{file}")
+            .route(web::get().to(media::thumbnail::get))
+            .route(web::head().to(media::thumbnail::get)),
     );
 }

@@ -1,5 +1,5 @@
 //! `DELETE /api/v1/live/streams/{id}`: the owner deletes a stream that is
-//! not live.
+//! not live, and with it its thumbnails.
 
 use actix_web::{HttpResponse, web};
 use diesel_async::AsyncConnection;
@@ -16,7 +16,7 @@ use crate::{
     state::AppState,
 };
 
-/// Delete a stream.
+/// Delete a stream; its uploaded thumbnails are deleted too.
 #[utoipa::path(
     delete,
     path = "/api/v1/live/streams/{id}",
@@ -53,5 +53,7 @@ pub async fn delete(
     })
     .await?;
     state.outbox.wake();
+    // Best effort, after the commit: a failure leaves files nothing links to.
+    state.media.forget_stream(id);
     Ok(http::ok(json!({"id": id, "deleted": true})))
 }

@@ -5,6 +5,7 @@ pub mod delete;
 pub mod get;
 pub mod list;
 pub mod me;
+pub mod thumbnail;
 pub mod update;
 
 use diesel_async::AsyncPgConnection;
@@ -23,9 +24,22 @@ pub(crate) async fn owned_for_update(
     id: Uuid,
     user: &AuthUser,
 ) -> Result<StreamRow, ApiError> {
-    let row = streams::find_for_update(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
+    owner_only(streams::find_for_update(conn, id).await?, user)
+}
+
+/// Loads a stream for its owner, without locking it.
+///
+/// Fails as [`owned_for_update`] does.
+pub(crate) async fn owned(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    user: &AuthUser,
+) -> Result<StreamRow, ApiError> {
+    owner_only(streams::find(conn, id).await?, user)
+}
+
+fn owner_only(row: Option<StreamRow>, user: &AuthUser) -> Result<StreamRow, ApiError> {
+    let row = row.ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
     if row.user_id != user.user_id {
         return Err(if row.status() == StreamStatus::Draft {
             ApiError::NotFound("stream not found".into())
