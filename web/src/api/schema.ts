@@ -56,7 +56,7 @@ export interface paths {
          */
         put: operations["update"];
         post?: never;
-        /** Delete a stream. */
+        /** Delete a stream; its uploaded thumbnails are deleted too. */
         delete: operations["delete"];
         options?: never;
         head?: never;
@@ -148,6 +148,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/live/streams/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload a stream's thumbnail.
+         * @description The format is read from the bytes, not from `Content-Type`. The image is re-encoded without its metadata,
+         *     scaled down to fit 1280×720 (never up), as JPEG, or PNG when it has
+         *     transparent pixels, and served from a content-addressed URL under the
+         *     gateway's `/media/thumbnails/`. The previous thumbnail is deleted.
+         */
+        put: operations["upload_stream_thumbnail"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live/streams/me": {
         parameters: {
             query?: never;
@@ -199,6 +222,27 @@ export interface paths {
          *     publisher connected with it is kicked.
          */
         post: operations["regenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/thumbnails/{stream_id}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stream thumbnail.
+         * @description Also answers `HEAD`. The name is the hash of the content, so the
+         *     answer may be cached forever.
+         */
+        get: operations["get_stream_thumbnail"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1038,6 +1082,100 @@ export interface operations {
             };
         };
     };
+    upload_stream_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stream id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The image file itself, at most 2 MiB: PNG, JPEG or WebP, at most 8192 pixels a side */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+                "image/jpeg": number[];
+                "image/png": number[];
+                "image/webp": number[];
+            };
+        };
+        responses: {
+            /** @description The stream with its new `thumbnail_url` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamResponse"];
+                };
+            };
+            /** @description `invalid_image`: a PNG, JPEG or WebP that does not decode */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such stream */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large`: a body over 2 MiB; `image_too_large`: more than 8192 pixels a side or 64 MiB decoded */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_image`: not a PNG, JPEG or WebP image */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The media store or the database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     mine: {
         parameters: {
             query?: {
@@ -1137,6 +1275,15 @@ export interface operations {
                     "application/json": components["schemas"]["StreamKeyResponse"];
                 };
             };
+            /** @description A body other than none or `{}`; the key is unchanged */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {
@@ -1146,7 +1293,67 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description A body over 64 bytes; the key is unchanged */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The catalog or the database is unavailable; the key is unchanged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_stream_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<16 hex digits>.jpg` or `.png`, as in the stream's `thumbnail_url` */
+                file: string;
+                /** @description Stream id */
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image; `Cache-Control: public, max-age=31536000, immutable` and a strong `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                    "image/png": number[];
+                };
+            };
+            /** @description `If-None-Match` names this image */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such thumbnail, or a malformed name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The media store is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

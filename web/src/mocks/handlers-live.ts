@@ -146,6 +146,19 @@ export const handlersLive = [
     return HttpResponse.json({ success: true, data: messages, meta: { limit: 50, next_cursor: null, has_more: false } });
   }),
 
+  http.delete(`${API}/live/streams/:id/chat/messages/:messageId`, ({ params, request }) => {
+    if (!authorized(request)) return fail(401, 'unauthorized', 'sign in first');
+    return ok({ id: String(params.messageId), deleted: true });
+  }),
+
+  http.post(`${API}/live/streams/:id/chat/bans`, async ({ params, request }) => {
+    if (!authorized(request)) return fail(401, 'unauthorized', 'sign in first');
+    const body = (await request.json()) as Body;
+    if (typeof body.user_id !== 'string') return fail(400, 'validation_failed', 'user_id is required', [{ field: 'user_id', message: 'required' }]);
+    const expires = typeof body.duration_s === 'number' ? new Date(Date.now() + body.duration_s * 1000).toISOString() : null;
+    return ok({ stream_id: String(params.id), user_id: body.user_id, banned: true, expires_at: expires }, 201);
+  }),
+
   http.get(`${API}/live/streams/:id`, ({ params, request }) => {
     const all = [...liveStreams, ...scheduledStreams, ...replayStreams];
     const mine = state.mine.find((s) => s.id === params.id);

@@ -67,8 +67,10 @@ export class LiveSocket {
     room.listeners.add(listener);
     if (isNew) this.sendFrame({ type: 'join', stream_id: streamId });
     else if (this.state === 'open') {
-      // A later listener needs the room's current state: ask for it again.
-      this.sendFrame({ type: 'join', stream_id: streamId, ...(room.lastSeq !== null ? { since_seq: room.lastSeq } : {}) });
+      // A later listener needs the room's current state and its history (the
+      // first `joined` went to the earlier listeners): ask for the room again,
+      // without `since_seq`, which would answer only what came after.
+      this.sendFrame({ type: 'join', stream_id: streamId });
     }
     this.ensureConnected();
     return () => {
@@ -81,6 +83,17 @@ export class LiveSocket {
         if (this.rooms.size === 0) this.close();
       }
     };
+  }
+
+  /**
+   * Asks for a followed room again, e.g. one that did not exist yet when it
+   * was first joined (a draft has no room until it is scheduled or live).
+   * False when the room is not followed or the socket is not open.
+   */
+  rejoin(streamId: string): boolean {
+    const room = this.rooms.get(streamId);
+    if (!room) return false;
+    return this.sendFrame({ type: 'join', stream_id: streamId, ...(room.lastSeq !== null ? { since_seq: room.lastSeq } : {}) });
   }
 
   /** Every frame, of every room (errors without a room included). */
