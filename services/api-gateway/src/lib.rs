@@ -44,9 +44,11 @@ fn cors(origins: &[String]) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("idempotency-replayed"),
             header::RETRY_AFTER,
         ])
         .max_age(600)

@@ -23,4 +23,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        stream_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
 pub use veza_live_platform::schema::{outbox, processed_events};

@@ -595,7 +595,10 @@ export interface operations {
     create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1 to 255 visible ASCII characters; a retry with the same key and fields within 24 hours answers the first result */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -605,7 +608,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
+            /** @description Created (or, for a retried Idempotency-Key, the stream it created; then `Idempotency-Replayed: true`) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -614,7 +617,7 @@ export interface operations {
                     "application/json": components["schemas"]["StreamResponse"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input or Idempotency-Key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -625,6 +628,24 @@ export interface operations {
             };
             /** @description No or bad token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The stream this Idempotency-Key created was deleted since */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The Idempotency-Key was used with other fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

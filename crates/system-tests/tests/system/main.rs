@@ -4,6 +4,7 @@
 mod chat;
 mod events;
 mod gateway;
+mod idempotency;
 mod ingest;
 mod keys;
 mod listing;

@@ -1,5 +1,6 @@
 //! Queries of the live_catalog database: plain async functions returning
 //! `QueryResult`.
 
+pub mod idempotency;
 pub mod listing;
 pub mod streams;
