@@ -5,18 +5,24 @@ ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
+.PHONY: help run test web-test e2e deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 run: ## Build and run all services locally (Ctrl-C stops everything)
 	@bash $(ROOT)scripts/run.sh
 
-test: ## Run all workspace tests against throw-away PostgreSQL and NATS
+test: ## Run every test (workspace, web client, end to end) against throw-away PostgreSQL and NATS
 	@bash $(ROOT)scripts/test.sh $(ARGS)
 
-deps: ## Install missing system packages (PostgreSQL, NATS, nginx-rtmp, ffmpeg, ...)
+web-test: ## Web client: Vitest units and the Storybook build
+	@TEST_STAGES="npm-ci vitest storybook" bash $(ROOT)scripts/test.sh
+
+e2e: ## End-to-end browser test on the real stack (Chromium, ffmpeg, nginx-rtmp)
+	@TEST_STAGES="npm-ci web-build bins e2e" bash $(ROOT)scripts/test.sh
+
+deps: ## Install missing system packages (PostgreSQL, NATS, nginx-rtmp, ffmpeg, Node.js, ...)
 	@bash $(ROOT)scripts/deps.sh $(ARGS)
 
 infra-up: ## Start PostgreSQL and NATS for `make run`
