@@ -112,4 +112,39 @@ describe('LiveSocket', () => {
     vi.advanceTimersByTime(25_000);
     expect(ws.framesOfType('ping')).toHaveLength(1);
   });
+
+  it('gives a later listener the room with its history, without joining again', async () => {
+    const { socket } = connect();
+    const ws = FakeWebSocket.latest();
+    ws.open();
+    ws.receive(joined(2, [makeMessage(1), makeMessage(2)]));
+    ws.receive({ type: 'message', ...makeMessage(3) });
+    ws.receive({ type: 'message_deleted', stream_id: ROOM, id: makeMessage(1).id });
+    ws.receive({ type: 'viewer_count', stream_id: ROOM, count: 9 });
+    const later: Record<string, unknown>[] = [];
+    socket.subscribe(ROOM, (f) => later.push(f as unknown as Record<string, unknown>));
+    await Promise.resolve();
+    expect(ws.framesOfType('join')).toHaveLength(1);
+    expect(later).toHaveLength(1);
+    const frame = later[0] as { type: string; viewer_count: number; history: { seq: number }[] };
+    expect(frame.type).toBe('joined');
+    expect(frame.viewer_count).toBe(9);
+    expect(frame.history.map((m) => m.seq)).toEqual([2, 3]);
+  });
+
+  it('merges the catch-up of a rejoin into the history later listeners get', async () => {
+    const { socket } = connect();
+    const first = FakeWebSocket.latest();
+    first.open();
+    first.receive(joined(1, [makeMessage(1)]));
+    first.drop();
+    vi.advanceTimersByTime(100);
+    const second = FakeWebSocket.latest();
+    second.open();
+    second.receive(joined(3, [makeMessage(2), makeMessage(3)]));
+    const later: { history: { seq: number }[] }[] = [];
+    socket.subscribe(ROOM, (f) => later.push(f as unknown as { history: { seq: number }[] }));
+    await Promise.resolve();
+    expect(later[0]?.history.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
 });

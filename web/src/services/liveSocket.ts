@@ -21,10 +21,49 @@ export interface LiveSocketOptions {
   pingIntervalMs?: number;
 }
 
+type JoinedFrame = Extract<ServerFrame, { type: 'joined' }>;
+
+/** How many recent messages a room keeps for listeners that come later. */
+const SNAPSHOT_MESSAGES = 200;
+
 interface Room {
   listeners: Set<FrameListener>;
   /** Highest message seq seen, for `since_seq` on rejoin. */
   lastSeq: number | null;
+  /**
+   * The room as the last `joined` frame and the frames since describe it,
+   * so a listener that comes later gets a `joined` of its own without a
+   * second join on the wire (which the server would count as a leave and a
+   * join of a viewer).
+   */
+  snapshot: JoinedFrame | null;
+}
+
+function updateSnapshot(snapshot: JoinedFrame | null, frame: ServerFrame): JoinedFrame | null {
+  if (frame.type === 'joined') {
+    if (!snapshot) return { ...frame, history: [...frame.history] };
+    const known = new Set(snapshot.history.map((m) => m.id));
+    const history = [...snapshot.history, ...frame.history.filter((m) => !known.has(m.id))]
+      .sort((a, b) => a.seq - b.seq)
+      .slice(-SNAPSHOT_MESSAGES);
+    return { ...frame, history };
+  }
+  if (!snapshot) return null;
+  switch (frame.type) {
+    case 'message': {
+      if (snapshot.history.some((m) => m.id === frame.id)) return snapshot;
+      const { type: _type, ...message } = frame;
+      return { ...snapshot, history: [...snapshot.history, message].slice(-SNAPSHOT_MESSAGES) };
+    }
+    case 'message_deleted':
+      return { ...snapshot, history: snapshot.history.filter((m) => m.id !== frame.id) };
+    case 'viewer_count':
+      return { ...snapshot, viewer_count: frame.count };
+    case 'stream_status':
+      return { ...snapshot, status: frame.status };
+    default:
+      return snapshot;
+  }
 }
 
 export function defaultSocketUrl(): string {
@@ -61,16 +100,20 @@ export class LiveSocket {
     let room = this.rooms.get(streamId);
     const isNew = !room;
     if (!room) {
-      room = { listeners: new Set(), lastSeq: null };
+      room = { listeners: new Set(), lastSeq: null, snapshot: null };
       this.rooms.set(streamId, room);
     }
     room.listeners.add(listener);
     if (isNew) this.sendFrame({ type: 'join', stream_id: streamId });
-    else if (this.state === 'open') {
-      // A later listener needs the room's current state and its history (the
-      // first `joined` went to the earlier listeners): ask for the room again,
-      // without `since_seq`, which would answer only what came after.
-      this.sendFrame({ type: 'join', stream_id: streamId });
+    else if (room.snapshot) {
+      // A later listener gets the room's state and history from what this
+      // socket already knows (a join in flight answers every listener).
+      const current = room;
+      queueMicrotask(() => {
+        if (current.snapshot && current.listeners.has(listener)) {
+          listener({ ...current.snapshot, history: [...current.snapshot.history] });
+        }
+      });
     }
     this.ensureConnected();
     return () => {
@@ -203,6 +246,7 @@ export class LiveSocket {
       const newest = frame.history.reduce((max, m) => Math.max(max, m.seq), frame.last_seq ?? 0);
       room.lastSeq = Math.max(room.lastSeq ?? 0, newest);
     }
+    room.snapshot = updateSnapshot(room.snapshot, frame);
     for (const listener of [...room.listeners]) listener(frame);
   }
 
