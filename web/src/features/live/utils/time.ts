@@ -56,12 +56,15 @@ export function formatDate(iso: string): string {
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
-/** How long ago `iso` was, e.g. "25 minutes ago", "yesterday". */
+/**
+ * How long ago `iso` was, e.g. "just now", "25 minutes ago", "yesterday".
+ * Whole minutes at least: the pages refresh it every 30 s.
+ */
 export function formatRelative(iso: string, now: number): string {
   // A start a little ahead of this clock (skew) reads as now, not "in 2 minutes".
   const seconds = Math.min(0, Math.round((Date.parse(iso) - now) / 1000));
   const abs = Math.abs(seconds);
-  if (abs < 60) return relative.format(seconds, 'second');
+  if (abs < 60) return 'just now';
   if (abs < 3_600) return relative.format(Math.round(seconds / 60), 'minute');
   if (abs < 86_400) return relative.format(Math.round(seconds / 3_600), 'hour');
   return relative.format(Math.round(seconds / 86_400), 'day');
