@@ -47,7 +47,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a stream by id. */
+        /** Get a stream by id; its owner's view adds `stream_key` and `rtmp_url`. */
         get: operations["get"];
         /**
          * Update a stream. Absent fields stay; `null` clears an optional field;
@@ -676,7 +676,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The stream */
+            /** @description The stream (the owner's view adds `stream_key` and `rtmp_url`) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -712,7 +712,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The updated stream */
+            /** @description The updated stream, in the owner's view (with `stream_key` and `rtmp_url`) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1123,7 +1123,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The stream with its new `thumbnail_url` */
+            /** @description The stream with its new `thumbnail_url`, in the owner's view */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -11,14 +11,14 @@ use crate::{
     state::AppState,
 };
 
-/// Get a stream by id.
+/// Get a stream by id; its owner's view adds `stream_key` and `rtmp_url`.
 #[utoipa::path(
     get,
     path = "/api/v1/live/streams/{id}",
     tag = "streams",
     params(("id" = Uuid, Path, description = "Stream id")),
     responses(
-        (status = 200, description = "The stream", body = StreamResponse),
+        (status = 200, description = "The stream (the owner's view adds `stream_key` and `rtmp_url`)", body = StreamResponse),
         (status = 404, description = "No such stream, or a draft of someone else", body = ErrorResponse),
     )
 )]
@@ -28,12 +28,15 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let row = streams::find(&mut conn, id.into_inner())
-        .await?
-        .filter(|row| {
-            row.status() != StreamStatus::Draft
-                || user.0.as_ref().is_some_and(|u| u.user_id == row.user_id)
-        })
+    let row = streams::find(&mut conn, id.into_inner()).await?;
+    drop(conn);
+    let is_owner =
+        |row: &streams::StreamRow| user.0.as_ref().is_some_and(|u| u.user_id == row.user_id);
+    let row = row
+        .filter(|row| row.status() != StreamStatus::Draft || is_owner(row))
         .ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
+    if is_owner(&row) {
+        return Ok(http::ok(super::owner_view(&state, &row).await));
+    }
     Ok(http::ok(row.to_view(&state.hls_public_url)))
 }

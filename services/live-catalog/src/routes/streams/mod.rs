@@ -13,7 +13,27 @@ use uuid::Uuid;
 use veza_live_domain::StreamStatus;
 use veza_live_platform::{ApiError, auth::AuthUser};
 
-use crate::db::streams::{self, StreamRow};
+use crate::{
+    db::streams::{self, StreamRow},
+    state::AppState,
+};
+
+/// The owner's view of a stream: the public view plus `stream_key` and
+/// `rtmp_url`. When stream-key does not answer, the view goes out without
+/// them (logged) rather than failing a read or a change already made.
+pub(crate) async fn owner_view(state: &AppState, row: &StreamRow) -> veza_live_domain::Stream {
+    let mut view = row.to_view(&state.hls_public_url);
+    match state.issue_key(row.user_id).await {
+        Ok(key) => {
+            view.stream_key = Some(key.stream_key);
+            view.rtmp_url = Some(key.rtmp_url);
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, stream.id = %row.id, "owner's view without its key: stream-key did not answer");
+        }
+    }
+    view
+}
 
 /// Loads a stream for its owner, locked for the transaction.
 ///

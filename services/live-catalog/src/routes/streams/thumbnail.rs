@@ -40,7 +40,7 @@ use crate::{
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The stream with its new `thumbnail_url`", body = StreamResponse),
+        (status = 200, description = "The stream with its new `thumbnail_url`, in the owner's view", body = StreamResponse),
         (status = 400, description = "`invalid_image`: a PNG, JPEG or WebP that does not decode", body = ErrorResponse),
         (status = 401, description = "No or bad token", body = ErrorResponse),
         (status = 403, description = "Not the owner", body = ErrorResponse),
@@ -112,5 +112,5 @@ pub async fn upload(
         thumbnail.format = thumbnail.format.extension(),
         "thumbnail stored"
     );
-    Ok(http::ok(row.to_view(&state.hls_public_url)))
+    Ok(http::ok(super::owner_view(&state, &row).await))
 }

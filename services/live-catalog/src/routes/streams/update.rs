@@ -27,7 +27,7 @@ use crate::{
     request_body = UpdateStreamRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The updated stream", body = StreamResponse),
+        (status = 200, description = "The updated stream, in the owner's view (with `stream_key` and `rtmp_url`)", body = StreamResponse),
         (status = 400, description = "Invalid input", body = ErrorResponse),
         (status = 401, description = "No or bad token", body = ErrorResponse),
         (status = 403, description = "Not the owner", body = ErrorResponse),
@@ -63,5 +63,5 @@ pub async fn update(
         })
         .await?;
     state.outbox.wake();
-    Ok(http::ok(row.to_view(&state.hls_public_url)))
+    Ok(http::ok(super::owner_view(&state, &row).await))
 }
