@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod nats;
 pub mod openapi;
 pub mod outbox;
+pub mod routes;
 pub mod schema;
 pub mod shutdown;
 pub mod telemetry;

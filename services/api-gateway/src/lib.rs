@@ -101,6 +101,10 @@ impl Application {
         let web_client = config.web_client.clone();
         let connect_timeout = config.upstream_timeout.min(Duration::from_secs(2));
         let shutdown = web::Data::new(ws::Shutdown(cancel.clone()));
+        // A known path with another method answers 405 with `Allow`.
+        let known_routes = web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        ));
         let server = HttpServer::new(move || {
             // One pooled client per worker (awc clients are not Send).
             let client = awc::Client::builder()
@@ -133,7 +137,8 @@ impl Application {
                         web_client::configure(cfg, client);
                     }
                 })
-                .default_service(web::to(http::not_found))
+                .app_data(known_routes.clone())
+                .default_service(web::to(veza_live_platform::routes::fallback))
         })
         .workers(config.http_workers)
         .disable_signals()

@@ -110,6 +110,10 @@ impl Application {
         let state = web::Data::new(state);
         let verifier = web::Data::new(verifier);
         let readiness = web::Data::new(health::Readiness { pool, nats: client });
+        // A known path with another method answers 405 with `Allow`.
+        let known_routes = web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::observe))
@@ -121,7 +125,8 @@ impl Application {
                 .app_data(http::path_config())
                 .configure(health::configure)
                 .configure(routes::configure)
-                .default_service(web::to(http::not_found))
+                .app_data(known_routes.clone())
+                .default_service(web::to(veza_live_platform::routes::fallback))
         })
         .workers(config.http_workers)
         .max_connections(config.max_connections)

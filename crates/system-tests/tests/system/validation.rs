@@ -168,3 +168,46 @@ async fn invalid_updates_change_nothing() {
     assert_eq!(after["updated_at"], before["updated_at"]);
     w.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let w = World::start().await;
+    let (_, token) = user("dj");
+    for (http, method, path, allow) in [
+        (
+            &w.catalog.http,
+            reqwest::Method::DELETE,
+            "/api/v1/live/streams",
+            "GET, POST",
+        ),
+        (
+            &w.catalog.http,
+            reqwest::Method::POST,
+            "/api/v1/live/streams/me",
+            "GET, PUT, DELETE",
+        ),
+        (
+            &w.keys.http,
+            reqwest::Method::GET,
+            "/api/v1/live/streams/me/key/regenerate",
+            "POST",
+        ),
+    ] {
+        let res = http.send(method.clone(), path, Some(&token), None).await;
+        assert_eq!(
+            res.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}: {}",
+            res.body
+        );
+        assert_eq!(
+            res.headers.get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        assert_eq!(error_code(&res.body), "method_not_allowed");
+    }
+    let res = w.catalog.http.get("/api/v1/nowhere", None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    w.stop().await;
+}
