@@ -8,7 +8,7 @@ use diesel::{Connection, RunQueryDsl as _, sql_types::BigInt};
 use diesel_async::{
     AsyncPgConnection,
     async_connection_wrapper::AsyncConnectionWrapper,
-    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 use secrecy::{ExposeSecret, SecretString};
@@ -28,7 +28,30 @@ const POOL_WAIT: Duration = Duration::from_secs(3);
 ///
 /// Fails only when the pool configuration is invalid.
 pub fn pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose_secret());
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    // A connection's driver task runs on the runtime that opened it. actix
+    // gives each HTTP worker a runtime of its own and stops idle workers
+    // first at shutdown, which closed connections that busy workers were
+    // still using ("connection closed" on in-flight requests). Connections
+    // are opened on the runtime that builds the pool, which lives until
+    // the service exits.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        config.custom_setup = Box::new(move |url| {
+            let (runtime, url) = (runtime.clone(), url.to_owned());
+            Box::pin(async move {
+                runtime
+                    .spawn(async move {
+                        <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await
+                    })
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+            })
+        });
+    }
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        url.expose_secret(),
+        config,
+    );
     Ok(deadpool::Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(POOL_WAIT))

@@ -37,6 +37,9 @@ pub struct Application {
     port: u16,
     server: Server,
     cancel: CancellationToken,
+    /// Fires once the HTTP drain is over: the outbox relay then flushes
+    /// what the drained requests committed.
+    drained: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -76,11 +79,12 @@ impl Application {
                 nats::ensure_streams_with_retry(&js, &subjects, &cancel).await;
             }
         }));
+        let drained = CancellationToken::new();
         tasks.push(outbox::spawn_relay(
             pool.clone(),
             js.clone(),
             state.outbox.clone(),
-            cancel.clone(),
+            drained.clone(),
         ));
         tasks.extend(events::consume::spawn(state.clone(), js, cancel.clone()));
         tasks.extend(events::rpc::spawn(state.clone(), cancel.clone()).await);
@@ -117,6 +121,7 @@ impl Application {
             port,
             server,
             cancel,
+            drained,
             tasks,
         })
     }
@@ -139,6 +144,8 @@ impl Application {
         });
         let served = self.server.await;
         self.cancel.cancel();
+        // Only now: requests that finished during the drain wrote outbox rows.
+        self.drained.cancel();
         for task in self.tasks {
             let _ = task.await;
         }
