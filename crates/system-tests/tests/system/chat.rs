@@ -8,7 +8,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 use veza_live_system_tests::{
-    CHAT_ORIGIN, INTERNAL_TOKEN, World, start_chat, start_gateway, start_ingest,
+    CHAT_ORIGIN, INTERNAL_TOKEN, Running, World, start_chat, start_gateway, start_ingest,
 };
 use veza_live_test_support::{TestDb, eventually};
 
@@ -27,6 +27,20 @@ async fn open(base: &str, token: &str, origin: &str) -> Result<Socket, u16> {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
         Err(e) => panic!("connect: {e}"),
     }
+}
+
+/// chat-gateway on its own database, behind a gateway in front of `w`.
+async fn chat_behind_gateway(w: &World) -> (TestDb, Running, Running) {
+    let chat_db = TestDb::new("chat-gateway", || veza_live_chat_gateway::MIGRATIONS).await;
+    let chat = start_chat(&chat_db, &w.prefix).await;
+    let gw = start_gateway(
+        &w.catalog.http.base,
+        &w.keys.http.base,
+        &chat.http.base,
+        &[],
+    )
+    .await;
+    (chat_db, chat, gw)
 }
 
 async fn next_of(socket: &mut Socket, kind: &str) -> Value {
@@ -51,17 +65,9 @@ async fn next_of(socket: &mut Socket, kind: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_web_viewer_chats_through_the_gateway_and_counts_as_a_viewer() {
     let w = World::start().await;
-    let chat_db = TestDb::new("chat-gateway", || veza_live_chat_gateway::MIGRATIONS).await;
+    let (_chat_db, chat, gw) = chat_behind_gateway(&w).await;
     let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
-    let chat = start_chat(&chat_db, &w.prefix).await;
     let ingest = start_ingest(&ingest_db, &w.prefix, &[]).await;
-    let gw = start_gateway(
-        &w.catalog.http.base,
-        &w.keys.http.base,
-        &chat.http.base,
-        &[],
-    )
-    .await;
 
     let (_, owner) = user("dj");
     let created = gw
@@ -169,15 +175,7 @@ async fn a_web_viewer_chats_through_the_gateway_and_counts_as_a_viewer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_gateway_closes_proxied_sockets_with_1001_at_once() {
     let w = World::start().await;
-    let chat_db = TestDb::new("chat-gateway", || veza_live_chat_gateway::MIGRATIONS).await;
-    let chat = start_chat(&chat_db, &w.prefix).await;
-    let gw = start_gateway(
-        &w.catalog.http.base,
-        &w.keys.http.base,
-        &chat.http.base,
-        &[],
-    )
-    .await;
+    let (_chat_db, chat, gw) = chat_behind_gateway(&w).await;
     let (_, viewer) = user("fan");
     let mut socket = open(&gw.http.base, &viewer, CHAT_ORIGIN)
         .await

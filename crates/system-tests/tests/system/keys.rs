@@ -335,7 +335,18 @@ async fn guessing_is_throttled_per_address_and_validation_fails_closed() {
 async fn regenerate_with_a_body_other_than_nothing_or_an_empty_object_changes_nothing() {
     let w = World::start().await;
     let (_, token) = user("dj");
-    let path = "/api/v1/live/streams/me/key/regenerate";
+    let regenerate = async |body: Vec<u8>| {
+        w.keys
+            .http
+            .send_raw(
+                reqwest::Method::POST,
+                "/api/v1/live/streams/me/key/regenerate",
+                Some(&token),
+                "application/json",
+                body,
+            )
+            .await
+    };
     let shown = w
         .keys
         .http
@@ -351,17 +362,7 @@ async fn regenerate_with_a_body_other_than_nothing_or_an_empty_object_changes_no
         (b"[]".to_vec(), StatusCode::BAD_REQUEST),
         (vec![b' '; 2 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE),
     ] {
-        let res = w
-            .keys
-            .http
-            .send_raw(
-                reqwest::Method::POST,
-                path,
-                Some(&token),
-                "application/json",
-                body,
-            )
-            .await;
+        let res = regenerate(body).await;
         assert_eq!(res.status, status, "{}", res.body);
         let again = w
             .keys
@@ -375,17 +376,7 @@ async fn regenerate_with_a_body_other_than_nothing_or_an_empty_object_changes_no
         );
     }
     for body in [Vec::new(), b"{}".to_vec(), b" { } ".to_vec()] {
-        let res = w
-            .keys
-            .http
-            .send_raw(
-                reqwest::Method::POST,
-                path,
-                Some(&token),
-                "application/json",
-                body,
-            )
-            .await;
+        let res = regenerate(body).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     }
     w.stop().await;
