@@ -4,7 +4,7 @@
 // (hls.js already rides out stalls at the live edge, which are normal), and
 // an autoplay refused with sound falls back to muted autoplay, or to a
 // click.
-import Hls, { type ErrorData } from 'hls.js';
+import Hls, { type ErrorData, type LoadPolicy } from 'hls.js';
 import { useCallback, useEffect, useState } from 'react';
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'recovering' | 'unsupported';
@@ -15,6 +15,27 @@ const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
 /** Media errors recovered in place before starting over. */
 const MEDIA_RECOVERIES = 3;
+/** Steady retries for a live stream that has not played yet. */
+const EARLY_RETRIES = 30;
+const EARLY_RETRY_MS = 500;
+/** Manifest loading for a live stream that has just gone live: every 250 ms for 10 s, 404 included. */
+const EARLY_MANIFEST_POLICY: LoadPolicy = {
+  default: {
+    maxTimeToFirstByteMs: 10_000,
+    maxLoadTimeMs: 20_000,
+    timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+    errorRetry: {
+      maxNumRetry: 40,
+      retryDelayMs: 250,
+      maxRetryDelayMs: 250,
+      backoff: 'linear',
+      shouldRetry: (config, count) => Boolean(config) && count < (config?.maxNumRetry ?? 0),
+    },
+  },
+};
+/** Fresh starts from the live edge while a live stream shows no video yet. */
+const STARTUP_RESTARTS = 8;
+const STARTUP_RESTART_MS = 500;
 
 export interface HlsPlayer {
   status: PlayerStatus;
@@ -42,6 +63,8 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
     let failures = 0;
     let mediaRecoveries = 0;
     let lastMediaRecovery = 0;
+    let startupRestarts = 0;
+    let played = false;
     let pausedByViewer = false;
     let native = false;
 
@@ -67,7 +90,13 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
       setStatus('recovering');
       hls?.destroy();
       hls = null;
-      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** failures);
+      // A stream that just went live has no playlist for its first second or
+      // two: until it has played once, retry at a steady pace instead of
+      // backing off, so the picture comes as soon as the first fragment does.
+      const delay =
+        live && !played && failures < EARLY_RETRIES
+          ? EARLY_RETRY_MS
+          : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** failures);
       failures += 1;
       clearTimeout(retryTimer);
       retryTimer = setTimeout(start, delay);
@@ -75,6 +104,19 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
 
     const onHlsError = (_event: string, data: ErrorData) => {
       if (!data.fatal || !hls) return;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && live && video.videoWidth === 0 && startupRestarts < STARTUP_RESTARTS) {
+        // A live stream's first fragment can hold audio only (the encoder's
+        // first keyframe comes after its first audio): hls.js then has no
+        // video buffer for the next ones, and recovering in place replays
+        // the same fragment. Start again from the playlist's live edge.
+        startupRestarts += 1;
+        setStatus('recovering');
+        hls.destroy();
+        hls = null;
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(start, STARTUP_RESTART_MS);
+        return;
+      }
       if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < MEDIA_RECOVERIES) {
         mediaRecoveries += 1;
         const now = Date.now();
@@ -92,7 +134,12 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
       if (disposed) return;
       setStatus((s) => (s === 'recovering' ? s : 'loading'));
       if (Hls.isSupported()) {
-        const instance = new Hls({ backBufferLength: live ? 30 : 90 });
+        const instance = new Hls({
+          backBufferLength: live ? 30 : 90,
+          // Until a live stream has played, its playlist may not exist yet
+          // (404 for a second or two after going live): keep asking, briefly.
+          ...(live && !played ? { manifestLoadPolicy: EARLY_MANIFEST_POLICY } : {}),
+        });
         hls = instance;
         instance.on(Hls.Events.ERROR, onHlsError);
         instance.on(Hls.Events.MANIFEST_PARSED, () => {
@@ -110,6 +157,7 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
     };
 
     const onPlaying = () => {
+      played = true;
       failures = 0;
       mediaRecoveries = 0;
       setStatus('playing');
