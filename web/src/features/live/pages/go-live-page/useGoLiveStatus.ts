@@ -8,7 +8,7 @@ import { useLiveSocket, useSocketState } from '../../../../services/LiveSocketCo
 import { liveService } from '../../../../services/liveService';
 
 /** Poll period while waiting for the encoder, and otherwise. */
-export const POLL_WAITING_MS = 1500;
+export const POLL_WAITING_MS = 500;
 export const POLL_IDLE_MS = 5000;
 
 export interface GoLiveStatus {
