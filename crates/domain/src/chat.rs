@@ -54,11 +54,14 @@ pub enum ClientFrame {
 pub struct ChatMessage {
     pub stream_id: Uuid,
     /// Position in the room, gapless from 1.
+    #[schema(minimum = 1)]
     pub seq: i64,
     pub id: Uuid,
     pub user_id: Uuid,
     pub username: String,
-    /// Inert text: never interpreted as markup by the server.
+    /// Inert text: never interpreted as markup by the server; 1..=500
+    /// characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub content: String,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

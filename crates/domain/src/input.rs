@@ -22,42 +22,71 @@ pub const SCHEDULE_HORIZON_DAYS: i64 = 365;
 #[serde(deny_unknown_fields)]
 pub struct CreateStreamRequest {
     /// 1..=140 characters after trimming. Required.
+    // `Option` so that a missing title is a field error, not a parse error;
+    // the schema still says what the server demands.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 140)]
     pub title: Option<String>,
     /// At most 5000 characters.
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// At most 64 characters.
+    #[schema(max_length = 64)]
     pub category: Option<String>,
-    /// At most 10 tags of 1..=25 characters.
+    #[schema(schema_with = tags_schema)]
     pub tags: Option<Vec<String>>,
-    /// An http(s) URL of at most 2048 characters.
+    /// An http(s) URL of at most 2048 characters; empty means none.
+    #[schema(max_length = 2048)]
     pub thumbnail_url: Option<String>,
     /// In the future and within a year; makes the stream `scheduled`.
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 
 /// Body of `PUT /live/streams/{id}`: absent fields stay, `null` clears an
-/// optional field.
+/// optional field; at least one field must be given.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStreamRequest {
+    /// 1..=140 characters after trimming; cannot be cleared.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, min_length = 1, max_length = 140)]
     pub title: Option<Option<String>>,
+    /// At most 5000 characters.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub description: Option<Option<String>>,
+    /// At most 64 characters.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64)]
     pub category: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = tags_schema)]
     pub tags: Option<Option<Vec<String>>>,
+    /// An http(s) URL of at most 2048 characters; empty means none.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     pub thumbnail_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// The schema of `tags`, whose items carry bounds of their own (field
+/// attributes bound only the array).
+fn tags_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .description(Some(format!(
+            "At most {TAGS_MAX} tags of 1..={TAG_MAX_CHARS} characters; `null` means none."
+        )))
+        .max_items(Some(TAGS_MAX))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(TAG_MAX_CHARS)),
+        )
+        .build()
 }
 
 /// Marks a field as present, so `null` can be told apart from absent.

@@ -51,6 +51,7 @@ struct Envelope<T: Serialize> {
 /// Pagination metadata of a list response.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ListMeta {
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: u32,
     pub next_cursor: Option<String>,
     pub has_more: bool,

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
-use veza_live_platform::openapi::{BearerSecurity, ErrorResponse};
+use veza_live_platform::openapi::{BearerSecurity, CommonResponses, ErrorResponse};
 
 use crate::routes::dev_token::{DevToken, DevTokenRequest, DevTokenResponse};
 
@@ -21,7 +21,7 @@ mod embedded {
     ),
     paths(crate::routes::dev_token::mint),
     components(schemas(DevTokenRequest, DevToken, DevTokenResponse, ErrorResponse, ErrorBody, FieldError)),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonResponses),
     tags((name = "auth", description = "Development logins"))
 )]
 pub struct ApiDoc;

@@ -110,10 +110,12 @@ impl Application {
         let state = web::Data::new(state);
         let verifier = web::Data::new(verifier);
         let readiness = web::Data::new(health::Readiness { pool, nats: client });
+        let doc = <openapi::ApiDoc as utoipa::OpenApi>::openapi();
+        // Served at `/openapi.json`, serialised once.
+        let spec = veza_live_platform::openapi::document_json(&doc)?;
         // A known path with another method answers 405 with `Allow`.
-        let known_routes = web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(
-            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        ));
+        let known_routes =
+            web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::observe))
@@ -125,6 +127,7 @@ impl Application {
                 .app_data(http::path_config())
                 .configure(health::configure)
                 .configure(routes::configure)
+                .configure(veza_live_platform::openapi::serve(spec.clone()))
                 .app_data(known_routes.clone())
                 .default_service(web::to(veza_live_platform::routes::fallback))
         })

@@ -8,7 +8,10 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 use veza_live_domain::{ErrorBody, FieldError, chat::ChatMessage};
 pub use veza_live_platform::openapi::ErrorResponse;
-use veza_live_platform::{http::ListMeta, openapi::BearerSecurity};
+use veza_live_platform::{
+    http::ListMeta,
+    openapi::{BearerSecurity, CommonResponses},
+};
 
 use crate::routes::{bans::create::BanRequest, settings::update::SettingsRequest};
 
@@ -55,6 +58,7 @@ pub struct BanResponse {
 #[derive(Serialize, ToSchema)]
 pub struct Settings {
     pub stream_id: Uuid,
+    #[schema(minimum = 0, maximum = 120)]
     pub slow_mode_s: i32,
 }
 
@@ -84,7 +88,7 @@ pub struct SettingsResponse {
         ChatMessage, MessageListResponse, Deleted, DeletedResponse, BanRequest, Ban, BanResponse,
         SettingsRequest, Settings, SettingsResponse, ListMeta, ErrorResponse, ErrorBody, FieldError
     )),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonResponses),
     tags((name = "chat", description = "Live chat"))
 )]
 pub struct ApiDoc;
@@ -98,5 +102,35 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../docs/openapi/chat-gateway.json");
         veza_live_platform::openapi::assert_spec_current(&path, &super::ApiDoc::openapi());
+    }
+
+    #[test]
+    fn the_bounds_the_server_checks_are_declared() {
+        use crate::routes::{
+            bans::create::MAX_DURATION_S, messages::list::MAX_LIMIT,
+            settings::update::MAX_SLOW_MODE_S,
+        };
+
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialises");
+        let params = doc["paths"]["/api/v1/live/streams/{id}/chat/messages"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let limit = params.iter().find(|p| p["name"] == "limit").expect("limit");
+        assert_eq!(limit["schema"]["minimum"], 1);
+        assert_eq!(limit["schema"]["maximum"], MAX_LIMIT);
+
+        let schemas = &doc["components"]["schemas"];
+        let duration = &schemas["BanRequest"]["properties"]["duration_s"];
+        assert_eq!(duration["minimum"], 1);
+        assert_eq!(duration["maximum"], MAX_DURATION_S);
+        let slow_mode = &schemas["SettingsRequest"]["properties"]["slow_mode_s"];
+        assert_eq!(slow_mode["minimum"], 0);
+        assert_eq!(slow_mode["maximum"], MAX_SLOW_MODE_S);
+
+        let ban = &doc["paths"]["/api/v1/live/streams/{id}/chat/bans"]["post"]["responses"];
+        for status in ["413", "415"] {
+            assert!(ban[status].is_object(), "POST bans lacks {status}");
+        }
+        assert!(!doc.to_string().contains(r#""type":"number""#));
     }
 }

@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
-use veza_live_platform::openapi::ErrorResponse;
+use veza_live_platform::openapi::{CommonResponses, ErrorResponse};
 
 use crate::routes::internal::StreamEventRequest;
 
@@ -16,6 +16,7 @@ use crate::routes::internal::StreamEventRequest;
     ),
     paths(crate::routes::internal::stream_event),
     components(schemas(StreamEventRequest, ErrorResponse, ErrorBody, FieldError)),
+    modifiers(&CommonResponses),
     tags((name = "internal", description = "Not routed by the gateway"))
 )]
 pub struct ApiDoc;

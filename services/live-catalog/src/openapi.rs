@@ -1,14 +1,17 @@
 //! The OpenAPI document of live-catalog, generated from the handlers and
 //! kept in `docs/openapi/live-catalog.json` (a test fails when stale).
 
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi, ToSchema, openapi::schema::Schema};
 use uuid::Uuid;
 use veza_live_domain::{
     ErrorBody, FieldError, Stream, StreamStatus,
     input::{CreateStreamRequest, UpdateStreamRequest},
 };
 pub use veza_live_platform::openapi::ErrorResponse;
-use veza_live_platform::{http::ListMeta, openapi::BearerSecurity};
+use veza_live_platform::{
+    http::ListMeta,
+    openapi::{BearerSecurity, CommonResponses},
+};
 
 /// `{"success": true, "data": Stream}`.
 #[derive(ToSchema)]
@@ -39,6 +42,23 @@ pub struct DeletedResponse {
     pub data: Deleted,
 }
 
+/// `UpdateStreamRequest` takes at least one field: `{}` answers 400.
+// Set here because utoipa 5.5's `min_properties` attribute emits
+// `maxProperties`.
+struct UpdateNeedsAField;
+
+impl Modify for UpdateNeedsAField {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let schema = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("UpdateStreamRequest"));
+        if let Some(utoipa::openapi::RefOr::T(Schema::Object(object))) = schema {
+            object.min_properties = Some(1);
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -60,7 +80,7 @@ pub struct DeletedResponse {
         Stream, StreamStatus, CreateStreamRequest, UpdateStreamRequest, StreamResponse,
         StreamListResponse, DeletedResponse, Deleted, ListMeta, ErrorResponse, ErrorBody, FieldError
     )),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonResponses, &UpdateNeedsAField),
     tags(
         (name = "streams", description = "Live streams"),
         (name = "media", description = "Stored images, such as stream thumbnails (outside `/api/v1`, cached forever)")
@@ -77,5 +97,37 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../docs/openapi/live-catalog.json");
         veza_live_platform::openapi::assert_spec_current(&path, &super::ApiDoc::openapi());
+    }
+
+    #[test]
+    fn the_bounds_the_server_checks_are_declared() {
+        use veza_live_domain::input::{TAG_MAX_CHARS, TAGS_MAX, TITLE_MAX_CHARS};
+
+        use crate::routes::streams::list::MAX_LIMIT;
+
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialises");
+        let params = doc["paths"]["/api/v1/live/streams"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let limit = params.iter().find(|p| p["name"] == "limit").expect("limit");
+        assert_eq!(limit["schema"]["minimum"], 1);
+        assert_eq!(limit["schema"]["maximum"], MAX_LIMIT);
+
+        let schemas = &doc["components"]["schemas"];
+        let create = &schemas["CreateStreamRequest"];
+        assert_eq!(create["required"], serde_json::json!(["title"]));
+        assert_eq!(create["properties"]["title"]["maxLength"], TITLE_MAX_CHARS);
+        assert_eq!(create["properties"]["tags"]["maxItems"], TAGS_MAX);
+        assert_eq!(
+            create["properties"]["tags"]["items"]["maxLength"],
+            TAG_MAX_CHARS
+        );
+        assert_eq!(schemas["UpdateStreamRequest"]["minProperties"], 1);
+
+        let put = &doc["paths"]["/api/v1/live/streams/{id}"]["put"]["responses"];
+        for status in ["400", "413", "415"] {
+            assert!(put[status].is_object(), "PUT lacks {status}");
+        }
+        assert!(!doc.to_string().contains(r#""type":"number""#));
     }
 }

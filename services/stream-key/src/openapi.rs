@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
-use veza_live_platform::openapi::{BearerSecurity, ErrorResponse};
+use veza_live_platform::openapi::{BearerSecurity, CommonResponses, ErrorResponse};
 
 use crate::routes::{StreamKeyResponse, StreamKeyView};
 
@@ -16,7 +16,7 @@ use crate::routes::{StreamKeyResponse, StreamKeyView};
     ),
     paths(crate::routes::show, crate::routes::regenerate),
     components(schemas(StreamKeyView, StreamKeyResponse, ErrorResponse, ErrorBody, FieldError)),
-    modifiers(&BearerSecurity),
+    modifiers(&BearerSecurity, &CommonResponses),
     tags((name = "stream keys", description = "Streamers' channel keys"))
 )]
 pub struct ApiDoc;

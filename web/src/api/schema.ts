@@ -301,7 +301,10 @@ export interface components {
         /** @description One persisted chat message, as clients see it. */
         ChatMessage: {
             client_msg_id?: string | null;
-            /** @description Inert text: never interpreted as markup by the server. */
+            /**
+             * @description Inert text: never interpreted as markup by the server; 1..=500
+             *     characters.
+             */
             content: string;
             /** Format: date-time */
             created_at: string;
@@ -329,12 +332,12 @@ export interface components {
              * @description In the future and within a year; makes the stream `scheduled`.
              */
             scheduled_at?: string | null;
-            /** @description At most 10 tags of 1..=25 characters. */
+            /** @description At most 10 tags of 1..=25 characters; `null` means none. */
             tags?: string[] | null;
-            /** @description An http(s) URL of at most 2048 characters. */
+            /** @description An http(s) URL of at most 2048 characters; empty means none. */
             thumbnail_url?: string | null;
             /** @description 1..=140 characters after trimming. Required. */
-            title?: string | null;
+            title: string;
         };
         /** @description What a message delete answers. */
         Deleted: {
@@ -358,7 +361,10 @@ export interface components {
         };
         /** @description A dev login. */
         DevTokenRequest: {
-            /** @description 1..=32 characters: letters, digits, `_`, `-`, `.`. */
+            /**
+             * @description 1..=32 characters: letters, digits, `_`, `-`, `.`; surrounding white
+             *     space is trimmed.
+             */
             username: string;
         };
         /** @description `{"success": true, "data": DevToken}`. */
@@ -486,16 +492,21 @@ export interface components {
         StreamStatus: "draft" | "scheduled" | "live" | "ended";
         /**
          * @description Body of `PUT /live/streams/{id}`: absent fields stay, `null` clears an
-         *     optional field.
+         *     optional field; at least one field must be given.
          */
         UpdateStreamRequest: {
+            /** @description At most 64 characters. */
             category?: string | null;
+            /** @description At most 5000 characters. */
             description?: string | null;
             /** Format: date-time */
             scheduled_at?: string | null;
+            /** @description At most 10 tags of 1..=25 characters; `null` means none. */
             tags?: string[] | null;
+            /** @description An http(s) URL of at most 2048 characters; empty means none. */
             thumbnail_url?: string | null;
-            title?: string | null;
+            /** @description 1..=140 characters after trimming; cannot be cleared. */
+            title?: string;
         };
     };
     responses: never;
@@ -539,6 +550,24 @@ export interface operations {
             };
             /** @description Dev logins are off */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large`: a body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -644,6 +673,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large`: a body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The Idempotency-Key was used with other fields */
             422: {
                 headers: {
@@ -721,7 +768,7 @@ export interface operations {
                     "application/json": components["schemas"]["StreamResponse"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input, or an empty body `{}`: at least one field must be given (`validation_failed` on `body`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -759,6 +806,24 @@ export interface operations {
             };
             /** @description The schedule of a stream that went live */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large`: a body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -881,6 +946,24 @@ export interface operations {
             };
             /** @description No chat room for this stream */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `payload_too_large`: a body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1101,6 +1184,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description `payload_too_large`: a body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     upload_stream_thumbnail: {
@@ -1114,12 +1215,12 @@ export interface operations {
             cookie?: never;
         };
         /** @description The image file itself, at most 2 MiB: PNG, JPEG or WebP, at most 8192 pixels a side */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/octet-stream": number[];
-                "image/jpeg": number[];
-                "image/png": number[];
-                "image/webp": number[];
+                "application/octet-stream": unknown;
+                "image/jpeg": unknown;
+                "image/png": unknown;
+                "image/webp": unknown;
             };
         };
         responses: {
@@ -1354,8 +1455,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": number[];
-                    "image/png": number[];
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
                 };
             };
             /** @description `If-None-Match` names this image */

@@ -8,6 +8,7 @@ mod idempotency;
 mod ingest;
 mod keys;
 mod listing;
+mod openapi;
 mod pool;
 mod rtmp;
 mod shutdown;

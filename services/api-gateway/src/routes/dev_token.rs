@@ -18,7 +18,9 @@ const TTL_HOURS: i64 = 24;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DevTokenRequest {
-    /// 1..=32 characters: letters, digits, `_`, `-`, `.`.
+    /// 1..=32 characters: letters, digits, `_`, `-`, `.`; surrounding white
+    /// space is trimmed.
+    #[schema(pattern = r"^\s*[A-Za-z0-9_.\-]{1,32}\s*$")]
     pub username: String,
 }
 

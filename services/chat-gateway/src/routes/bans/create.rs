@@ -28,6 +28,7 @@ pub const MAX_DURATION_S: u32 = 30 * 24 * 3600;
 pub struct BanRequest {
     pub user_id: Uuid,
     /// Seconds, 1..=2592000; absent means until lifted.
+    #[schema(minimum = 1, maximum = 2592000)]
     pub duration_s: Option<u32>,
 }
 

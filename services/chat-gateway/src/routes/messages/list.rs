@@ -28,8 +28,10 @@ pub const MAX_LIMIT: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only messages with a smaller `seq` (the previous page's `next_cursor`).
+    #[param(minimum = 1)]
     pub before_seq: Option<i64>,
     /// Page size, 1..=100 (default 50).
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
 }
 

@@ -26,6 +26,7 @@ pub const MAX_SLOW_MODE_S: i32 = 120;
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
     /// Seconds between two messages of one user, 0..=120.
+    #[schema(minimum = 0, maximum = 120)]
     pub slow_mode_s: i32,
 }
 

@@ -49,7 +49,7 @@ fn matches(req: &HttpRequest, etag: &str) -> bool {
     ),
     responses(
         (status = 200, description = "The image; `Cache-Control: public, max-age=31536000, immutable` and a strong `ETag`",
-            content(([u8] = "image/jpeg"), ([u8] = "image/png"))),
+            content(("image/jpeg"), ("image/png"))),
         (status = 304, description = "`If-None-Match` names this image"),
         (status = 404, description = "No such thumbnail, or a malformed name", body = ErrorResponse),
         (status = 503, description = "The media store is unavailable", body = ErrorResponse),

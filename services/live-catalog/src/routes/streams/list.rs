@@ -37,6 +37,7 @@ pub struct ListQuery {
     /// Only this category (exact match).
     pub category: Option<String>,
     /// Page size, 1..=100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
     /// `meta.next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -32,10 +32,11 @@ use crate::{
     request_body(
         description = "The image file itself, at most 2 MiB: PNG, JPEG or WebP, at most 8192 pixels a side",
         content(
-            ([u8] = "image/png"),
-            ([u8] = "image/jpeg"),
-            ([u8] = "image/webp"),
-            ([u8] = "application/octet-stream"),
+            // No schema: raw bytes (`[u8]` would read as a JSON array of integers).
+            ("image/png"),
+            ("image/jpeg"),
+            ("image/webp"),
+            ("application/octet-stream"),
         )
     ),
     security(("bearer" = [])),

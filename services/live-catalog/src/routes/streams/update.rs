@@ -28,7 +28,7 @@ use crate::{
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated stream, in the owner's view (with `stream_key` and `rtmp_url`)", body = StreamResponse),
-        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 400, description = "Invalid input, or an empty body `{}`: at least one field must be given (`validation_failed` on `body`)", body = ErrorResponse),
         (status = 401, description = "No or bad token", body = ErrorResponse),
         (status = 403, description = "Not the owner", body = ErrorResponse),
         (status = 404, description = "No such stream", body = ErrorResponse),
