@@ -5,7 +5,7 @@
 # production build) and the end-to-end browser test on the real stack.
 # Usage: scripts/test.sh [extra cargo test args...]
 #   TEST_STAGES="stage ..." runs only those stages (names as in the summary),
-#   e.g. TEST_STAGES="npm-ci web-build bins e2e" (make e2e). Infra is started (and torn
+#   e.g. TEST_STAGES="bins npm-ci web-build e2e" (make e2e). Infra is started (and torn
 #   down on exit) only for the cargo-test and e2e stages.
 # Every selected stage runs even when an earlier one failed (a stage whose
 # prerequisite failed is skipped); a summary follows; exit status 1 if any failed.
@@ -14,7 +14,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 WEB_DIR="$ROOT/web"
-ALL_STAGES=(deploy cargo-test npm-ci check-api typecheck vitest storybook web-build bins e2e)
+ALL_STAGES=(deploy bins cargo-test npm-ci check-api typecheck vitest storybook web-build e2e)
 read -r -a STAGES <<<"${TEST_STAGES:-${ALL_STAGES[*]}}"
 for stage in "${STAGES[@]}"; do
   [[ " ${ALL_STAGES[*]} " == *" $stage "* ]] || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
@@ -102,14 +102,16 @@ fi
 
 resolve_target_dir
 cd "$ROOT"
-stage cargo-test -- cargo test --workspace --all-targets "$@"
+# The service binaries first: the fault-injection tests (crates/system-tests/tests/faults)
+# and the end-to-end test run them as real processes.
+stage bins -- cargo build --workspace --bins
+stage cargo-test bins -- cargo test --workspace --all-targets "$@"
 stage npm-ci -- npm_ci
 stage check-api npm-ci -- npm_run check:api
 stage typecheck npm-ci -- npm_run typecheck
 stage vitest npm-ci -- npm_run test
 stage storybook npm-ci -- npm_run build-storybook
 stage web-build npm-ci -- npm_run build
-stage bins -- cargo build --workspace --bins
 stage e2e npm-ci web-build bins -- run_e2e
 
 summary

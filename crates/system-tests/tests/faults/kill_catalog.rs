@@ -1,0 +1,75 @@
+//! SIGKILL of live-catalog in the middle of a create load, then a restart
+//! on the same database: nothing acknowledged is lost or duplicated.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{World, load::Load, verdict};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_live_catalog_during_a_create_load() {
+    let tag = "kill9";
+    let mut w = World::start().await;
+    let load = Load::start(&w.catalog.base(), &w.token, tag, 1);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let before_kill = load.started();
+    // Several kills at uneven offsets, so some land inside a request.
+    let mut restart_ms = Vec::new();
+    for pause in [0, 730, 910] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        w.catalog.kill();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let restarting = Instant::now();
+        w.catalog.restart().await;
+        restart_ms.push(restarting.elapsed().as_millis());
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let report = load.finish().await;
+    // Converged: every committed create is published.
+    let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
+    let v = verdict(&w, tag, &report).await;
+    let (outbox_rows, _) = w.outbox().await;
+    let errors_before = report.count(|o| !matches!(o, crate::load::Outcome::Answer { .. }));
+    println!(
+        "kill_9_live_catalog: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
+         converged_in={}ms (kills=3 restarts_ready_in={restart_ms:?}ms, ops before first kill={before_kill}, transport errors={errors_before}, \
+         replayed after an error={})",
+        report.operations,
+        report.acks.len(),
+        v.lost,
+        v.duplicated,
+        report.server_errors().len(),
+        converged_in.as_millis(),
+        report
+            .acks
+            .iter()
+            .filter(|a| a.after_error && a.replayed)
+            .count(),
+    );
+    assert!(
+        report.failed.is_empty(),
+        "operations without a 201: {:?}",
+        report.failed
+    );
+    assert!(
+        report.server_errors().is_empty(),
+        "5xx answers: {:?}",
+        report.server_errors()
+    );
+    assert!(
+        before_kill > 0 && report.operations > before_kill,
+        "the load ran on both sides of the kill"
+    );
+    assert_eq!(v.lost, 0, "acknowledged creates missing");
+    assert_eq!(v.duplicated, 0, "creates stored twice");
+    assert_eq!(
+        v.stored,
+        report.acks.len(),
+        "one stream per acknowledged key"
+    );
+    assert_eq!(
+        outbox_rows as usize, v.stored,
+        "one outbox row (stream.created) per stream"
+    );
+}

@@ -1,0 +1,131 @@
+//! SIGTERM of live-catalog under a create load: requests in flight finish,
+//! the process exits within its shutdown timeout with its outbox flushed.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{
+    World,
+    load::{Load, Outcome},
+    outbox_of, verdict,
+};
+
+/// actix's shutdown timeout (10 s) plus the outbox flush bound (5 s).
+const EXIT_WITHIN: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_of_live_catalog_under_load() {
+    let tag = "sigterm";
+    let mut w = World::start().await;
+    let load = Load::start(&w.catalog.base(), &w.token, tag, 4);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let signalled = Instant::now();
+    w.catalog.terminate();
+    let status = w
+        .catalog
+        .wait_exit(EXIT_WITHIN + Duration::from_secs(5))
+        .await;
+    let exit_in = signalled.elapsed();
+    // Before anything restarts: what the process committed is published.
+    let (rows_at_exit, unpublished_at_exit) = outbox_of(&w.catalog_db).await;
+    let log_at_exit = w.catalog.log_tail(20);
+    if status.is_some() {
+        w.catalog.restart().await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let report = load.finish().await;
+    let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
+    let v = verdict(&w, tag, &report).await;
+    let (outbox_rows, _) = w.outbox().await;
+
+    let in_flight: Vec<_> = report
+        .attempts
+        .iter()
+        .filter(|a| a.start < signalled && a.end > signalled)
+        .collect();
+    let completed = in_flight
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
+        .count();
+    let after_headers_reset: Vec<_> = report
+        .attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::BodyFailed { .. }))
+        .collect();
+    let slow_503: Vec<_> = report
+        .attempts
+        .iter()
+        .filter(|a| {
+            matches!(a.outcome, Outcome::Answer { status: 503, .. })
+                && a.end - a.start > Duration::from_secs(1)
+        })
+        .collect();
+    let resets_before_headers =
+        report.count(|o| matches!(o, Outcome::NoHeaders { connect: false, .. }));
+    // A request the old process handled but whose answer never came back:
+    // its retry is a replay after a transport error.
+    let responses_dropped = report
+        .acks
+        .iter()
+        .filter(|a| a.after_error && a.replayed)
+        .count();
+    println!(
+        "sigterm_live_catalog: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
+         converged_in={}ms (in flight at SIGTERM={} completed={completed}, exit_in={}ms, \
+         unpublished at exit={unpublished_at_exit}/{rows_at_exit}, resets before headers={resets_before_headers}, \
+         responses dropped={responses_dropped})",
+        report.operations,
+        report.acks.len(),
+        v.lost,
+        v.duplicated,
+        report.server_errors().len(),
+        converged_in.as_millis(),
+        in_flight.len(),
+        exit_in.as_millis(),
+    );
+    let status =
+        status.unwrap_or_else(|| panic!("live-catalog still running {exit_in:?} after SIGTERM"));
+    assert!(
+        status.success(),
+        "live-catalog exited with {status}:\n{log_at_exit}"
+    );
+    assert!(exit_in <= EXIT_WITHIN, "exit took {exit_in:?}");
+    assert_eq!(
+        unpublished_at_exit, 0,
+        "outbox rows left unpublished at exit"
+    );
+    assert!(
+        report.failed.is_empty(),
+        "operations without a 201: {:?}",
+        report.failed
+    );
+    assert!(
+        report.server_errors().is_empty(),
+        "5xx answers: {:?}",
+        report.server_errors()
+    );
+    assert!(
+        after_headers_reset.is_empty(),
+        "reset after the headers: {after_headers_reset:?}"
+    );
+    assert!(slow_503.is_empty(), "503s that were not fast: {slow_503:?}");
+    assert_eq!(
+        responses_dropped, 0,
+        "handled requests whose answer was dropped at shutdown"
+    );
+    for a in &in_flight {
+        assert!(
+            !matches!(a.outcome, Outcome::Answer { status, .. } if status >= 500 && status != 503),
+            "in-flight request answered {a:?}"
+        );
+    }
+    assert_eq!(v.lost, 0, "acknowledged creates missing");
+    assert_eq!(v.duplicated, 0, "creates stored twice");
+    assert_eq!(
+        v.stored,
+        report.acks.len(),
+        "one stream per acknowledged key"
+    );
+    assert_eq!(outbox_rows as usize, v.stored, "one outbox row per stream");
+}
