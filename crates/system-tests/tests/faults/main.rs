@@ -3,6 +3,7 @@
 //! restarted under load. Every scenario prints one result line.
 
 mod kill_catalog;
+mod kill_ingest;
 mod load;
 mod nats_restart;
 mod process;

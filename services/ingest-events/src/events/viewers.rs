@@ -52,6 +52,10 @@ pub fn spawn_refresh(
             }
             if pending {
                 pending = !mark_live_streams(&state).await;
+                if !pending {
+                    // Out now, not at the next publication tick.
+                    publish_dirty(&state).await;
+                }
             }
         }
     })
