@@ -4,6 +4,7 @@
 
 mod kill_catalog;
 mod kill_ingest;
+mod kill_keys;
 mod load;
 mod nats_restart;
 mod process;

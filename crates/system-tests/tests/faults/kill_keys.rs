@@ -1,0 +1,60 @@
+//! SIGKILL of stream-key under a create load: creates need it over NATS,
+//! so they answer 503 while it is down and succeed once it is back; the
+//! clients' retries (same Idempotency-Key) never create twice.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::{World, load::Load, verdict};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_stream_key_during_a_create_load() {
+    let tag = "keys9";
+    let mut w = World::start().await;
+    let load = Load::start(&w.catalog.base(), &w.token, tag, 1);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let before_kill = load.started();
+    w.keys.kill();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let restarting = Instant::now();
+    w.keys.restart().await;
+    let restart_ms = restarting.elapsed().as_millis();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let report = load.finish().await;
+    let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
+    let v = verdict(&w, tag, &report).await;
+    let unavailable =
+        report.count(|o| matches!(o, crate::load::Outcome::Answer { status: 503, .. }));
+    println!(
+        "kill_9_stream_key: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
+         converged_in={}ms (restart ready in {restart_ms}ms, ops before the kill={before_kill}, 503s while down={unavailable})",
+        report.operations,
+        report.acks.len(),
+        v.lost,
+        v.duplicated,
+        report.server_errors().len(),
+        converged_in.as_millis(),
+    );
+    assert!(
+        report.failed.is_empty(),
+        "operations without a 201: {:?}",
+        report.failed
+    );
+    assert!(
+        report.server_errors().is_empty(),
+        "5xx answers: {:?}",
+        report.server_errors()
+    );
+    assert!(
+        before_kill > 0 && report.operations > before_kill,
+        "the load ran on both sides of the kill"
+    );
+    assert_eq!(v.lost, 0, "acknowledged creates missing");
+    assert_eq!(v.duplicated, 0, "creates stored twice");
+    assert_eq!(
+        v.stored,
+        report.acks.len(),
+        "one stream per acknowledged key"
+    );
+}
