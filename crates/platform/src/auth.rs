@@ -80,6 +80,8 @@ impl JwtVerifier {
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_required_spec_claims(&["exp"]);
         validation.validate_exp = true;
+        // A token not valid yet is refused as well (`nbf`, when present).
+        validation.validate_nbf = true;
         validation.leeway = 5;
         match &config.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
@@ -311,6 +313,23 @@ mod tests {
                 "token {token} must be refused"
             );
         }
+    }
+
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        let id = Uuid::new_v4().to_string();
+        let later = sign(
+            serde_json::json!({"sub": id, "exp": future() + 3600, "nbf": future() + 3000}),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert_eq!(verifier(None).verify(&later), Err(TokenError::Invalid));
+        let now = sign(
+            serde_json::json!({"sub": id, "exp": future(), "nbf": Utc::now().timestamp() - 10}),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert!(verifier(None).verify(&now).is_ok());
     }
 
     #[test]

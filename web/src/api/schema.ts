@@ -1321,6 +1321,15 @@ export interface operations {
                     "application/json": components["schemas"]["StreamListResponse"];
                 };
             };
+            /** @description A bad or unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No or bad token */
             401: {
                 headers: {

@@ -38,6 +38,7 @@ pub struct MineQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's streams with their key", body = StreamListResponse),
+        (status = 400, description = "A bad or unknown query parameter", body = ErrorResponse),
         (status = 401, description = "No or bad token", body = ErrorResponse),
         (status = 503, description = "stream-key or the database is unavailable", body = ErrorResponse),
     )
