@@ -24,7 +24,12 @@ async fn kill_9_live_catalog_during_a_create_load() {
         w.catalog.restart().await;
         restart_ms.push(restarting.elapsed().as_millis());
     }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Let the load go on past the last restart, however slow the machine.
+    let after_restarts = load.started();
+    let past = Instant::now() + Duration::from_secs(15);
+    while load.started() < after_restarts + 10 && Instant::now() < past {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let report = load.finish().await;
     // Converged: every committed create is published.
     let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;

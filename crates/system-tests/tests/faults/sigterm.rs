@@ -58,7 +58,8 @@ async fn sigterm_of_live_catalog_under_load() {
         .iter()
         .filter(|a| {
             matches!(a.outcome, Outcome::Answer { status: 503, .. })
-                && a.end - a.start > Duration::from_secs(1)
+                // Beyond every dependency timeout (pool wait 3 s): a hang, not a 503.
+                && a.end - a.start > Duration::from_secs(4)
         })
         .collect();
     let resets_before_headers =
