@@ -114,6 +114,20 @@ pub async fn start_stream_key_with(db: &TestDb, prefix: &str, extra: &[(&str, &s
 /// The internal token ingest-events expects in tests.
 pub const INTERNAL_TOKEN: &str = "test-internal-token-0123456789";
 
+/// Reports an event to ingest-events' internal endpoint, as an RTMP server would.
+pub async fn report_event(
+    ingest: &HttpClient,
+    body: &serde_json::Value,
+) -> veza_live_test_support::Reply {
+    ingest
+        .post_with(
+            "/internal/stream-events",
+            &[("x-internal-token", INTERNAL_TOKEN)],
+            body,
+        )
+        .await
+}
+
 /// Starts ingest-events with extra variables (RTMP URLs, leases).
 pub async fn start_ingest(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Running {
     let mut vars = vec![

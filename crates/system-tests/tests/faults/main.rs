@@ -253,3 +253,26 @@ pub async fn verdict(world: &World, tag: &str, report: &load::Report) -> Verdict
         stored: stored.len(),
     }
 }
+
+/// The invariants of every load scenario: each operation got its 201, no
+/// answer was a 5xx other than a fast 503, and the database holds each
+/// acknowledged create exactly once.
+pub fn assert_nothing_lost(report: &load::Report, v: &Verdict) {
+    assert!(
+        report.failed.is_empty(),
+        "operations without a 201: {:?}",
+        report.failed
+    );
+    assert!(
+        report.server_errors().is_empty(),
+        "5xx answers: {:?}",
+        report.server_errors()
+    );
+    assert_eq!(v.lost, 0, "acknowledged creates missing");
+    assert_eq!(v.duplicated, 0, "creates stored twice");
+    assert_eq!(
+        v.stored,
+        report.acks.len(),
+        "one stream per acknowledged key"
+    );
+}

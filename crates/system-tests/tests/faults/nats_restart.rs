@@ -120,23 +120,7 @@ async fn nats_killed_and_restarted_during_a_create_load() {
         updated.len(),
         slowest_update.as_millis(),
     );
-    assert!(
-        report.failed.is_empty(),
-        "operations without a 201: {:?}",
-        report.failed
-    );
-    assert!(
-        report.server_errors().is_empty(),
-        "5xx answers: {:?}",
-        report.server_errors()
-    );
-    assert_eq!(v.lost, 0, "acknowledged creates missing");
-    assert_eq!(v.duplicated, 0, "creates stored twice");
-    assert_eq!(
-        v.stored,
-        report.acks.len(),
-        "one stream per acknowledged key"
-    );
+    crate::assert_nothing_lost(&report, &v);
     assert_eq!(
         outbox_rows as usize,
         v.stored + UPDATES,

@@ -8,7 +8,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 use veza_live_system_tests::{
-    CHAT_ORIGIN, INTERNAL_TOKEN, Running, World, start_chat, start_gateway, start_ingest,
+    CHAT_ORIGIN, Running, World, report_event, start_chat, start_gateway, start_ingest,
 };
 use veza_live_test_support::{TestDb, eventually};
 
@@ -79,14 +79,11 @@ async fn a_web_viewer_chats_through_the_gateway_and_counts_as_a_viewer() {
         )
         .await;
     let id = data(&created.body)["id"].as_str().expect("id").to_owned();
-    let res = ingest
-        .http
-        .post_with(
-            "/internal/stream-events",
-            &[("x-internal-token", INTERNAL_TOKEN)],
-            &json!({"type": "stream_started", "stream_id": id}),
-        )
-        .await;
+    let res = report_event(
+        &ingest.http,
+        &json!({"type": "stream_started", "stream_id": id}),
+    )
+    .await;
     assert_eq!(data(&res.body)["applied"], true);
 
     // A browser from a foreign origin is refused before the upgrade.

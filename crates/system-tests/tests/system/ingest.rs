@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use veza_live_domain::events::{Event, IngestEvent, IngestEventType};
 use veza_live_platform::nats::publish_event;
-use veza_live_system_tests::{INTERNAL_TOKEN, Running, World, start_ingest};
+use veza_live_system_tests::{Running, World, start_ingest};
 use veza_live_test_support::{HttpClient, Reply, TestDb, eventually};
 
 use crate::{data, error_code, user};
@@ -34,13 +34,7 @@ async fn setup(extra: &[(&str, &str)]) -> Setup {
 }
 
 async fn post_event(ingest: &HttpClient, body: Value) -> Reply {
-    ingest
-        .post_with(
-            "/internal/stream-events",
-            &[("x-internal-token", INTERNAL_TOKEN)],
-            &body,
-        )
-        .await
+    veza_live_system_tests::report_event(ingest, &body).await
 }
 
 async fn stream(w: &World, id: &str, token: &str) -> Value {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use veza_live_system_tests::{INTERNAL_TOKEN, World, start_ingest};
+use veza_live_system_tests::{World, report_event, start_ingest};
 use veza_live_test_support::{TestDb, eventually};
 
 use crate::{data, user};
@@ -26,14 +26,11 @@ async fn a_count_written_but_never_published_converges_after_a_restart() {
         )
         .await;
     let id = data(&created.body)["id"].as_str().expect("id").to_owned();
-    let started = ingest
-        .http
-        .post_with(
-            "/internal/stream-events",
-            &[("x-internal-token", INTERNAL_TOKEN)],
-            &json!({"type": "stream_started", "stream_id": id}),
-        )
-        .await;
+    let started = report_event(
+        &ingest.http,
+        &json!({"type": "stream_started", "stream_id": id}),
+    )
+    .await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let path = format!("/api/v1/live/streams/{id}");
     eventually("live", Duration::from_secs(10), || async {
