@@ -149,11 +149,6 @@ pub async fn read_body_limited(
     Ok(body)
 }
 
-/// Unknown routes → 404 in the envelope.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such route".into()))
-}
-
 struct HeaderExtractor<'a>(&'a actix_web::http::header::HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
