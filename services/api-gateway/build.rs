@@ -4,7 +4,14 @@
 
 use std::{env, fs, path::Path};
 
-const PUBLIC_SERVICES: &[&str] = &["live-catalog", "stream-key", "chat-gateway"];
+/// ingest-events' document also describes internal endpoints, which the
+/// merge leaves out.
+const PUBLIC_SERVICES: &[&str] = &[
+    "live-catalog",
+    "stream-key",
+    "chat-gateway",
+    "ingest-events",
+];
 
 fn main() {
     let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_default();

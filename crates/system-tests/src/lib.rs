@@ -301,10 +301,11 @@ impl LiveWorld {
         let base = World::start().await;
         let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
         let ports = rtmp::NginxPorts::pick();
-        let (relay, control) = (ports.relay_url(), ports.control_url());
+        let (relay, control, stat) = (ports.relay_url(), ports.control_url(), ports.stat_url());
         let mut vars = vec![
             ("RTMP_RELAY_URL", relay.as_str()),
             ("RTMP_CONTROL_URL", control.as_str()),
+            ("RTMP_STAT_URL", stat.as_str()),
         ];
         vars.extend_from_slice(extra);
         let ingest = start_ingest(&ingest_db, &base.prefix, &vars).await;

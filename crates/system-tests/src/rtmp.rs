@@ -43,6 +43,10 @@ impl NginxPorts {
         format!("http://127.0.0.1:{}/control", self.http)
     }
 
+    pub fn stat_url(&self) -> String {
+        format!("http://127.0.0.1:{}/stat", self.http)
+    }
+
     pub fn publish_url(&self, key: &str) -> String {
         format!("rtmp://127.0.0.1:{}/live/{key}", self.rtmp)
     }
@@ -215,6 +219,59 @@ impl Ffmpeg {
         ])
     }
 
+    /// Publishes a hard-to-compress picture of `width`x`height` at `fps`,
+    /// video at a constant `video_kbps` (x264 CBR with filler) and AAC
+    /// audio at 64 kb/s, in real time, for at most `seconds`.
+    pub fn publish_cbr(
+        url: &str,
+        seconds: u32,
+        (width, height, fps): (u32, u32, u32),
+        video_kbps: u32,
+    ) -> Self {
+        let rate = format!("{video_kbps}k");
+        let buffer = format!("{}k", video_kbps / 2);
+        Self::spawn(&[
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={width}x{height}:rate={fps},noise=alls=20:allf=t"),
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=44100",
+            "-t",
+            &seconds.to_string(),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            &(2 * fps).to_string(),
+            "-pix_fmt",
+            "yuv420p",
+            "-b:v",
+            &rate,
+            "-minrate",
+            &rate,
+            "-maxrate",
+            &rate,
+            "-bufsize",
+            &buffer,
+            "-x264-params",
+            "nal-hrd=cbr",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-f",
+            "flv",
+            url,
+        ])
+    }
+
     /// Plays an RTMP stream into nothing, for at most `seconds`.
     pub fn play(url: &str, seconds: u32) -> Self {
         Self::spawn(&["-i", url, "-t", &seconds.to_string(), "-f", "null", "-"])
@@ -237,8 +294,18 @@ impl Ffmpeg {
         self.child.try_wait().ok().flatten().map(|s| s.success())
     }
 
+    /// Freezes it (SIGSTOP): the connection stays open, nothing is sent.
+    pub fn freeze(&self) {
+        let _ = Command::new("kill")
+            .args(["-STOP", &self.child.id().to_string()])
+            .status();
+    }
+
     /// Stops it.
     pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.child.id().to_string()])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

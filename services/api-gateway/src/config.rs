@@ -5,7 +5,9 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` (see `veza_live_platform::config`):
 //! - `LIVE_CATALOG_URL` (default `http://127.0.0.1:8081`),
 //!   `STREAM_KEY_URL` (default `http://127.0.0.1:8082`),
-//!   `CHAT_URL` (default `http://127.0.0.1:8084`): the upstream services.
+//!   `CHAT_URL` (default `http://127.0.0.1:8084`),
+//!   `INGEST_URL` (default `http://127.0.0.1:8083`; stream health and
+//!   replays): the upstream services.
 //! - `UPSTREAM_TIMEOUT_MS` (default 10000): an upstream slower than this
 //!   answers 504; one that refuses connections answers 503.
 //! - `ALLOWED_ORIGINS` (comma-separated, default none): CORS allowlist.
@@ -38,6 +40,7 @@ pub struct Config {
     pub catalog_url: String,
     pub stream_key_url: String,
     pub chat_url: String,
+    pub ingest_url: String,
     pub upstream_timeout: Duration,
     pub allowed_origins: Vec<String>,
     pub rate_per_second: u32,
@@ -84,6 +87,7 @@ impl Config {
             catalog_url: env.url_or("LIVE_CATALOG_URL", "http://127.0.0.1:8081")?,
             stream_key_url: env.url_or("STREAM_KEY_URL", "http://127.0.0.1:8082")?,
             chat_url: env.url_or("CHAT_URL", "http://127.0.0.1:8084")?,
+            ingest_url: env.url_or("INGEST_URL", "http://127.0.0.1:8083")?,
             upstream_timeout: Duration::from_millis(timeout_ms),
             allowed_origins,
             rate_per_second,

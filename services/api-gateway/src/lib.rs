@@ -74,6 +74,10 @@ impl Application {
                 name: "chat-gateway",
                 base_url: config.chat_url.clone(),
             },
+            ingest: Upstream {
+                name: "ingest-events",
+                base_url: config.ingest_url.clone(),
+            },
             timeout: config.upstream_timeout,
             limiter: Arc::new(state::limiter(config.rate_per_second, config.rate_burst)),
             trust_forwarded_for: config.trust_forwarded_for,
@@ -132,6 +136,8 @@ impl Application {
                 .route("/api/v1/live/streams/{tail:.*}", web::to(proxy::handle))
                 .route("/media/thumbnails/{tail:.*}", web::get().to(proxy::handle))
                 .route("/media/thumbnails/{tail:.*}", web::head().to(proxy::handle))
+                .route("/media/replays/{tail:.*}", web::get().to(proxy::handle))
+                .route("/media/replays/{tail:.*}", web::head().to(proxy::handle))
                 .configure(|cfg| {
                     if let Some(client) = &web_client {
                         web_client::configure(cfg, client);

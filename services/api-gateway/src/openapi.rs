@@ -38,7 +38,12 @@ pub fn merged_services() -> Vec<&'static str> {
 pub fn merged() -> Result<utoipa::openapi::OpenApi, serde_json::Error> {
     let mut doc = ApiDoc::openapi();
     for (_, json) in embedded::SPECS {
-        let service: utoipa::openapi::OpenApi = serde_json::from_str(json)?;
+        let mut service: utoipa::openapi::OpenApi = serde_json::from_str(json)?;
+        // Never public, whoever documents them.
+        service
+            .paths
+            .paths
+            .retain(|path, _| !path.starts_with("/internal") && !path.starts_with("/hooks"));
         doc.merge(service);
     }
     Ok(doc)
@@ -67,6 +72,7 @@ mod tests {
             "/api/v1/live/streams/me/key/regenerate",
             "/api/v1/live/streams/{id}/thumbnail",
             "/media/thumbnails/{stream_id}/{file}",
+            "/api/v1/live/streams/{id}/health",
         ] {
             assert!(
                 paths.iter().any(|p| p.as_str() == expected),
@@ -79,6 +85,7 @@ mod tests {
                 .all(|p| !p.starts_with("/internal") && !p.starts_with("/hooks"))
         );
         assert!(super::merged_services().contains(&"live-catalog"));
+        assert!(super::merged_services().contains(&"ingest-events"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Forwards public routes to their service with the path unchanged:
 //! `/api/v1/live/streams/me/key*` → stream-key,
-//! `/api/v1/live/streams/{id}/chat/*` → chat-gateway, other
+//! `/api/v1/live/streams/{id}/chat/*` → chat-gateway,
+//! `/api/v1/live/streams/{id}/health` and the replays `/media/replays/*`
+//! → ingest-events, other
 //! `/api/v1/live/streams*` and the stored thumbnails `/media/thumbnails/*`
 //! → live-catalog. Request id and W3C trace
 //! context go upstream; hop-by-hop headers do not. A refused connection
@@ -34,6 +36,9 @@ pub const THUMBNAIL_BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 /// Stored thumbnails, served by live-catalog.
 pub const MEDIA_THUMBNAILS: &str = "/media/thumbnails/";
 
+/// Stored replays (playlists and segments), served by ingest-events.
+pub const MEDIA_REPLAYS: &str = "/media/replays/";
+
 /// Headers that describe one connection, never forwarded.
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -53,6 +58,9 @@ pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
     if path.starts_with(MEDIA_THUMBNAILS) {
         return Some(&state.catalog);
     }
+    if path.starts_with(MEDIA_REPLAYS) {
+        return Some(&state.ingest);
+    }
     let rest = path.strip_prefix("/api/v1/live/streams")?;
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
@@ -61,6 +69,7 @@ pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
     match segments.as_slice() {
         ["me", "key", ..] => Some(&state.stream_key),
         [_, "chat", ..] => Some(&state.chat),
+        [id, "health"] if *id != "me" => Some(&state.ingest),
         _ => Some(&state.catalog),
     }
 }
@@ -201,6 +210,7 @@ mod tests {
             catalog: up("live-catalog"),
             stream_key: up("stream-key"),
             chat: up("chat-gateway"),
+            ingest: up("ingest-events"),
             timeout: Duration::from_secs(1),
             limiter: Arc::new(crate::state::limiter(1, 1)),
             trust_forwarded_for: false,
@@ -232,6 +242,15 @@ mod tests {
         assert_eq!(
             name("/media/thumbnails/9b1d/0123456789abcdef.jpg"),
             Some("live-catalog")
+        );
+        assert_eq!(
+            name("/api/v1/live/streams/9b1d/health"),
+            Some("ingest-events")
+        );
+        assert_eq!(name("/api/v1/live/streams/me/health"), Some("live-catalog"));
+        assert_eq!(
+            name("/media/replays/9b1d/index.m3u8"),
+            Some("ingest-events")
         );
         assert_eq!(name("/media/other/x.jpg"), None);
         assert_eq!(name("/api/v1/live/streamsX"), None);

@@ -17,6 +17,8 @@ pub struct AppState {
     pub catalog: Upstream,
     pub stream_key: Upstream,
     pub chat: Upstream,
+    /// ingest-events: stream health and replays.
+    pub ingest: Upstream,
     pub timeout: Duration,
     pub limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     pub trust_forwarded_for: bool,

@@ -22,6 +22,10 @@
 //!   again from the `listeners` table at start-up and this often, so a count
 //!   whose publication was lost (a crash between the write and the publish)
 //!   converges.
+//! - `RTMP_STAT_URL` (default `http://127.0.0.1:8090/stat`): nginx-rtmp's
+//!   statistics (`rtmp_stat all`), read for stream health.
+//! - `HEALTH_SAMPLE_INTERVAL_MS` (default 2000, 200..=60000): how often
+//!   the statistics are read while a stream is live.
 //! - `HTTP_WORKERS` (default: the number of CPUs).
 
 use std::time::Duration;
@@ -42,6 +46,8 @@ pub struct Config {
     pub event_session_lease: Duration,
     pub viewer_publish_interval: Duration,
     pub viewer_refresh: Duration,
+    pub rtmp_stat_url: String,
+    pub health_sample_interval: Duration,
     pub http_workers: usize,
 }
 
@@ -80,6 +86,13 @@ impl Config {
                 "must be 50..=60000",
             ));
         }
+        let sample_ms: u64 = env.parse_or("HEALTH_SAMPLE_INTERVAL_MS", 2000)?;
+        if !(200..=60_000).contains(&sample_ms) {
+            return Err(ConfigError::invalid(
+                "HEALTH_SAMPLE_INTERVAL_MS",
+                "must be 200..=60000",
+            ));
+        }
         Ok(Self {
             common: CommonConfig::from_env(env, "ingest-events", "127.0.0.1:8083")?,
             internal_token: env.secret("INTERNAL_TOKEN", 16)?,
@@ -91,6 +104,8 @@ impl Config {
             event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
             viewer_publish_interval: Duration::from_millis(interval_ms),
             viewer_refresh: seconds(env, "VIEWER_REFRESH_S", 30)?,
+            rtmp_stat_url: env.url_or("RTMP_STAT_URL", "http://127.0.0.1:8090/stat")?,
+            health_sample_interval: Duration::from_millis(sample_ms),
             http_workers: http_workers(env)?,
         })
     }

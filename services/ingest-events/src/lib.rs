@@ -10,6 +10,7 @@
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod health;
 pub mod ingest;
 pub mod openapi;
 pub mod routes;
@@ -25,7 +26,9 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{auth::JwtVerifier, db as platform_db, health, http, nats, outbox};
+use veza_live_platform::{
+    auth::JwtVerifier, db as platform_db, health as probes, http, nats, outbox,
+};
 
 use crate::state::{AppState, Leases, RtmpSettings};
 
@@ -67,7 +70,7 @@ impl Application {
         let control = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .build()?;
-        let state = AppState::new(
+        let mut state = AppState::new(
             pool.clone(),
             client.clone(),
             common.subjects.clone(),
@@ -77,6 +80,7 @@ impl Application {
                 control_url: config.rtmp_control_url.clone(),
                 live_app: config.rtmp_live_app.clone(),
                 hls_app: config.rtmp_hls_app.clone(),
+                stat_url: config.rtmp_stat_url.clone(),
             },
             Leases {
                 rtmp: config.session_lease,
@@ -85,6 +89,9 @@ impl Application {
             control,
             config.internal_token.expose_secret(),
         );
+
+        // Three missed samples: the figures are not current.
+        state.health_stale_after = config.health_sample_interval * 3 + Duration::from_secs(2);
 
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn({
@@ -113,12 +120,17 @@ impl Application {
             cancel.clone(),
         ));
         tasks.push(events::leases::spawn(state.clone(), cancel.clone()));
+        tasks.push(health::sampler::spawn(
+            state.clone(),
+            config.health_sample_interval,
+            cancel.clone(),
+        ));
 
         let listener = TcpListener::bind(common.listen_addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(state);
         let verifier = web::Data::new(JwtVerifier::new(&common.jwt));
-        let readiness = web::Data::new(health::Readiness { pool, nats: client });
+        let readiness = web::Data::new(probes::Readiness { pool, nats: client });
         let doc = <openapi::ApiDoc as utoipa::OpenApi>::openapi();
         // Served at `/openapi.json`, serialised once.
         let spec = veza_live_platform::openapi::document_json(&doc)?;
@@ -134,7 +146,9 @@ impl Application {
                 .app_data(http::json_config())
                 .app_data(http::query_config())
                 .app_data(http::path_config())
-                .configure(health::configure)
+                // Before the shared `/metrics`: adds the per-stream gauges.
+                .route("/metrics", web::get().to(crate::health::metrics::serve))
+                .configure(probes::configure)
                 .configure(routes::configure)
                 .configure(veza_live_platform::openapi::serve(spec.clone()))
                 .app_data(known_routes.clone())

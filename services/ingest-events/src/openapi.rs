@@ -1,23 +1,42 @@
-//! The OpenAPI document of ingest-events (internal endpoints only; the
-//! gateway routes none of them), kept in `docs/openapi/ingest-events.json`.
+//! The OpenAPI document of ingest-events, kept in
+//! `docs/openapi/ingest-events.json`: the public routes the gateway
+//! forwards (stream health, replays) and the internal endpoint, which the
+//! gateway's merged document leaves out.
 
 use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
-use veza_live_platform::openapi::{CommonResponses, ErrorResponse};
+pub use veza_live_platform::openapi::ErrorResponse;
+use veza_live_platform::openapi::{BearerSecurity, CommonResponses};
 
-use crate::routes::internal::StreamEventRequest;
+use crate::{
+    health::{AudioHealth, StreamHealth, Verdict, VideoHealth},
+    routes::internal::StreamEventRequest,
+};
+
+/// `{"success": true, "data": StreamHealth}`.
+#[derive(utoipa::ToSchema)]
+pub struct HealthResponse {
+    pub success: bool,
+    pub data: StreamHealth,
+}
 
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Veza Live — ingest-events (internal)",
+        title = "Veza Live — ingest-events",
         version = "1.0.0",
-        description = "Lifecycle events from RTMP servers. The nginx-rtmp hooks under /hooks/rtmp/* take nginx-rtmp's form-encoded notify calls and are described in docs/OPERATIONS.md."
+        description = "Stream health for the streamer (public, through the gateway) and lifecycle events from RTMP servers (internal). The nginx-rtmp hooks under /hooks/rtmp/* take nginx-rtmp's form-encoded notify calls and are described in docs/OPERATIONS.md."
     ),
-    paths(crate::routes::internal::stream_event),
-    components(schemas(StreamEventRequest, ErrorResponse, ErrorBody, FieldError)),
-    modifiers(&CommonResponses),
-    tags((name = "internal", description = "Not routed by the gateway"))
+    paths(crate::routes::stream_health::get, crate::routes::internal::stream_event),
+    components(schemas(
+        StreamEventRequest, StreamHealth, Verdict, VideoHealth, AudioHealth, HealthResponse,
+        ErrorResponse, ErrorBody, FieldError
+    )),
+    modifiers(&BearerSecurity, &CommonResponses),
+    tags(
+        (name = "health", description = "The streamer's view of their encoder's signal"),
+        (name = "internal", description = "Not routed by the gateway")
+    )
 )]
 pub struct ApiDoc;
 

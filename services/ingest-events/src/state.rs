@@ -12,7 +12,7 @@ use uuid::Uuid;
 use veza_live_domain::Subjects;
 use veza_live_platform::{db::DbPool, outbox::OutboxWaker};
 
-use crate::db::sessions::Source;
+use crate::{db::sessions::Source, health::HealthBook};
 
 /// Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +28,10 @@ pub struct AppState {
     pub control: reqwest::Client,
     /// Streams whose viewer count changed since the last publication.
     pub dirty_viewers: Arc<Mutex<HashSet<Uuid>>>,
+    /// The latest health of each live stream.
+    pub health: HealthBook,
+    /// Figures older than this are not trusted as current.
+    pub health_stale_after: Duration,
     internal_token_digest: [u8; 32],
 }
 
@@ -38,6 +42,8 @@ pub struct RtmpSettings {
     pub control_url: String,
     pub live_app: String,
     pub hls_app: String,
+    /// nginx-rtmp's statistics (`rtmp_stat all`).
+    pub stat_url: String,
 }
 
 /// Lease lengths per source.
@@ -84,6 +90,8 @@ impl AppState {
             leases,
             control,
             dirty_viewers: Arc::new(Mutex::new(HashSet::new())),
+            health: HealthBook::default(),
+            health_stale_after: Duration::from_secs(10),
             internal_token_digest: Sha256::digest(internal_token.as_bytes()).into(),
         }
     }

@@ -4,6 +4,7 @@
 mod chat;
 mod events;
 mod gateway;
+mod health;
 mod idempotency;
 mod ingest;
 mod keys;

@@ -260,3 +260,42 @@ pub async fn raise_peak(
         None => Ok(count),
     }
 }
+
+/// An active session as the health sampler and the recorder see it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LiveSession {
+    pub id: Uuid,
+    pub stream_id: Uuid,
+    pub user_id: Uuid,
+    pub rtmp_app: Option<String>,
+    pub rtmp_client_id: Option<String>,
+}
+
+/// Every active session.
+pub async fn live_sessions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<LiveSession>> {
+    ingest_sessions::table
+        .filter(ingest_sessions::status.eq(ACTIVE))
+        .select((
+            ingest_sessions::id,
+            ingest_sessions::stream_id,
+            ingest_sessions::user_id,
+            ingest_sessions::rtmp_app,
+            ingest_sessions::rtmp_client_id,
+        ))
+        .load(conn)
+        .await
+}
+
+/// The latest session of a stream, any status.
+pub async fn latest_of_stream(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+) -> QueryResult<Option<SessionRow>> {
+    ingest_sessions::table
+        .filter(ingest_sessions::stream_id.eq(stream_id))
+        .order(ingest_sessions::created_at.desc())
+        .select(SessionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

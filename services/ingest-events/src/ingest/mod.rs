@@ -97,7 +97,7 @@ fn from_rpc(err: RpcError) -> IngestError {
 }
 
 /// The owner and status of a stream, from the catalog.
-async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, IngestError> {
+pub async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, IngestError> {
     nats::request(
         &state.nats,
         state.subjects.rpc_stream_owner(),

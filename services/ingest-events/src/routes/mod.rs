@@ -1,11 +1,13 @@
-//! HTTP routes of ingest-events. None of them is public: the gateway never
-//! routes `/hooks/*` or `/internal/*`.
+//! HTTP routes of ingest-events. The gateway routes the public ones
+//! (`/api/v1/live/streams/{id}/health`, `/media/replays/*`), never
+//! `/hooks/*` or `/internal/*`.
 
 use actix_web::web;
 
 pub mod form;
 pub mod hooks;
 pub mod internal;
+pub mod stream_health;
 
 /// Registers the nginx-rtmp hooks and the internal endpoint.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -16,6 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/on_play", web::post().to(hooks::on_play))
             .route("/on_play_done", web::post().to(hooks::on_play_done))
             .route("/on_update", web::post().to(hooks::on_update)),
+    )
+    .route(
+        "/api/v1/live/streams/{id}/health",
+        web::get().to(stream_health::get),
     )
     .route(
         "/internal/stream-events",
