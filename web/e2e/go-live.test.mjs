@@ -329,6 +329,22 @@ describe('Go Live end to end (real stack, Chromium)', { timeout: 280_000 }, () =
     assert.equal(s.encoder.exit, null, 'ffmpeg is still publishing');
   });
 
+  step('the Go Live page shows the encoder’s signal in its health panel', async () => {
+    const { page } = s.streamer;
+    const t0 = Date.now();
+    await expectText(page.getByTestId('health-video'), /H264 640×360 @ 30 fps/, {
+      timeoutMs: 20_000,
+      what: 'the encoder’s picture in the health panel',
+    });
+    await expectText(page.getByTestId('health-verdict'), /Excellent|Unstable/, { what: 'a verdict on a live signal' });
+    await expectText(page.getByTestId('health-bitrate'), /b\/s$/, { what: 'the inbound bitrate' });
+    note(
+      `health panel: "${await page.getByTestId('health-verdict').textContent()}", ` +
+        `${await page.getByTestId('health-bitrate').textContent()}, ${Date.now() - t0} ms after going live`,
+    );
+    await screenshot(page, '03b-go-live-health');
+  });
+
   step('a second user opens the stream page and the video plays', async () => {
     s.viewer = await newUser('viewer');
     const { page } = s.viewer;

@@ -10,14 +10,17 @@ import openapiTS, { astToString } from 'openapi-typescript';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const specs = path.resolve(here, '../../docs/openapi');
 const out = path.resolve(here, '../src/api/schema.ts');
-// The services the gateway routes publicly (ingest-events stays private).
-const documents = ['api-gateway', 'live-catalog', 'stream-key', 'chat-gateway'];
+// The services the gateway routes publicly; ingest-events' internal
+// endpoints are left out, as the gateway's merge does.
+const documents = ['api-gateway', 'live-catalog', 'stream-key', 'chat-gateway', 'ingest-events'];
+const isPrivate = (route) => route.startsWith('/internal') || route.startsWith('/hooks');
 
 const merged = { openapi: '3.1.0', info: {}, paths: {}, components: { schemas: {}, securitySchemes: {} } };
 for (const name of documents) {
   const doc = JSON.parse(await readFile(path.join(specs, `${name}.json`), 'utf8'));
   if (name === 'api-gateway') merged.info = doc.info;
   for (const [route, item] of Object.entries(doc.paths ?? {})) {
+    if (isPrivate(route)) continue;
     merged.paths[route] = { ...(merged.paths[route] ?? {}), ...item };
   }
   for (const [kind, entries] of Object.entries(doc.components ?? {})) {

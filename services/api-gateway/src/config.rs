@@ -6,8 +6,8 @@
 //! - `LIVE_CATALOG_URL` (default `http://127.0.0.1:8081`),
 //!   `STREAM_KEY_URL` (default `http://127.0.0.1:8082`),
 //!   `CHAT_URL` (default `http://127.0.0.1:8084`),
-//!   `INGEST_URL` (default `http://127.0.0.1:8083`; stream health and
-//!   replays): the upstream services.
+//!   `INGEST_URL` (default `http://127.0.0.1:8083`; stream health): the
+//!   upstream services.
 //! - `UPSTREAM_TIMEOUT_MS` (default 10000): an upstream slower than this
 //!   answers 504; one that refuses connections answers 503.
 //! - `ALLOWED_ORIGINS` (comma-separated, default none): CORS allowlist.

@@ -1,8 +1,7 @@
 //! Forwards public routes to their service with the path unchanged:
 //! `/api/v1/live/streams/me/key*` → stream-key,
 //! `/api/v1/live/streams/{id}/chat/*` → chat-gateway,
-//! `/api/v1/live/streams/{id}/health` and the replays `/media/replays/*`
-//! → ingest-events, other
+//! `/api/v1/live/streams/{id}/health` → ingest-events, other
 //! `/api/v1/live/streams*` and the stored thumbnails `/media/thumbnails/*`
 //! → live-catalog. Request id and W3C trace
 //! context go upstream; hop-by-hop headers do not. A refused connection
@@ -36,9 +35,6 @@ pub const THUMBNAIL_BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 /// Stored thumbnails, served by live-catalog.
 pub const MEDIA_THUMBNAILS: &str = "/media/thumbnails/";
 
-/// Stored replays (playlists and segments), served by ingest-events.
-pub const MEDIA_REPLAYS: &str = "/media/replays/";
-
 /// Headers that describe one connection, never forwarded.
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -57,9 +53,6 @@ const HOP_BY_HOP: &[&str] = &[
 pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
     if path.starts_with(MEDIA_THUMBNAILS) {
         return Some(&state.catalog);
-    }
-    if path.starts_with(MEDIA_REPLAYS) {
-        return Some(&state.ingest);
     }
     let rest = path.strip_prefix("/api/v1/live/streams")?;
     if !(rest.is_empty() || rest.starts_with('/')) {
@@ -248,10 +241,6 @@ mod tests {
             Some("ingest-events")
         );
         assert_eq!(name("/api/v1/live/streams/me/health"), Some("live-catalog"));
-        assert_eq!(
-            name("/media/replays/9b1d/index.m3u8"),
-            Some("ingest-events")
-        );
         assert_eq!(name("/media/other/x.jpg"), None);
         assert_eq!(name("/api/v1/live/streamsX"), None);
         assert_eq!(name("/internal/stream-events"), None);

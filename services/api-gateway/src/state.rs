@@ -17,7 +17,7 @@ pub struct AppState {
     pub catalog: Upstream,
     pub stream_key: Upstream,
     pub chat: Upstream,
-    /// ingest-events: stream health and replays.
+    /// ingest-events: stream health.
     pub ingest: Upstream,
     pub timeout: Duration,
     pub limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,

@@ -1,6 +1,6 @@
 //! The OpenAPI document of ingest-events, kept in
 //! `docs/openapi/ingest-events.json`: the public routes the gateway
-//! forwards (stream health, replays) and the internal endpoint, which the
+//! forwards (stream health) and the internal endpoint, which the
 //! gateway's merged document leaves out.
 
 use utoipa::OpenApi;

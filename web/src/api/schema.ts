@@ -148,6 +148,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/live/streams/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The health of a live stream's inbound signal.
+         * @description Refreshed every few seconds from the RTMP server's statistics. A stream
+         *     that is not live answers `live: false` and `no_signal`.
+         */
+        get: operations["get_stream_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live/streams/{id}/thumbnail": {
         parameters: {
             query?: never;
@@ -270,6 +291,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The encoder's audio track. */
+        AudioHealth: {
+            /** Format: int32 */
+            channels: number;
+            /** @description `AAC`, ... */
+            codec: string;
+            /** Format: int32 */
+            sample_rate: number;
+        };
         /** @description A user's ban state in a room. */
         Ban: {
             banned: boolean;
@@ -392,6 +422,11 @@ export interface components {
             field: string;
             message: string;
         };
+        /** @description `{"success": true, "data": StreamHealth}`. */
+        HealthResponse: {
+            data: components["schemas"]["StreamHealth"];
+            success: boolean;
+        };
         /** @description Pagination metadata of a list response. */
         ListMeta: {
             has_more: boolean;
@@ -462,6 +497,71 @@ export interface components {
             /** Format: int32 */
             viewer_count: number;
         };
+        /** @description One lifecycle event. */
+        StreamEventRequest: {
+            client_addr?: string | null;
+            /**
+             * Format: uuid
+             * @description Makes a retry idempotent; generated when absent.
+             */
+            event_id?: string | null;
+            /** @description Required for listener events. */
+            listener_id?: string | null;
+            /** Format: date-time */
+            occurred_at?: string | null;
+            /** Format: uuid */
+            stream_id?: string | null;
+            /** @description Instead of `stream_id` for `stream_started` / `stream_ended`. */
+            stream_key?: string | null;
+            /** @description `stream_started`, `stream_ended`, `listener_joined` or `listener_left`. */
+            type: string;
+        };
+        /** @description The latest health of a stream, as `GET /live/streams/{id}/health` answers it. */
+        StreamHealth: {
+            audio?: null | components["schemas"]["AudioHealth"];
+            /**
+             * Format: int64
+             * @description Mean, lowest and highest of the last samples' bitrates.
+             */
+            bitrate_avg_bps?: number | null;
+            /**
+             * Format: int64
+             * @description Inbound bitrate over the last sample interval, bits per second.
+             */
+            bitrate_bps?: number | null;
+            /** Format: int64 */
+            bitrate_max_bps?: number | null;
+            /** Format: int64 */
+            bitrate_min_bps?: number | null;
+            /**
+             * Format: int64
+             * @description Bytes received since the publisher connected.
+             */
+            bytes_in?: number | null;
+            /**
+             * Format: int64
+             * @description Frames nginx-rtmp dropped on the publisher's connection.
+             */
+            dropped_frames?: number | null;
+            /** @description Whether the stream has a live session. */
+            live: boolean;
+            /** @description Why the verdict is not `excellent`, in words for the streamer. */
+            reasons: string[];
+            /**
+             * Format: date-time
+             * @description When nginx-rtmp was last read for this stream.
+             */
+            sampled_at?: string | null;
+            /** Format: uuid */
+            stream_id: string;
+            /**
+             * Format: int64
+             * @description Seconds the publisher has been connected.
+             */
+            uptime_s?: number | null;
+            verdict: components["schemas"]["Verdict"];
+            video?: null | components["schemas"]["VideoHealth"];
+        };
         /** @description `{"success": true, "data": StreamKeyView}`. */
         StreamKeyResponse: {
             data: components["schemas"]["StreamKeyView"];
@@ -507,6 +607,25 @@ export interface components {
             thumbnail_url?: string | null;
             /** @description 1..=140 characters after trimming; cannot be cleared. */
             title?: string;
+        };
+        /**
+         * @description What the streamer is told.
+         * @enum {string}
+         */
+        Verdict: "excellent" | "unstable" | "no_signal" | "unknown";
+        /** @description The encoder's video track. */
+        VideoHealth: {
+            /** @description `H264`, ... */
+            codec: string;
+            /**
+             * Format: double
+             * @description Frames per second the encoder declared.
+             */
+            frame_rate: number;
+            /** Format: int32 */
+            height: number;
+            /** Format: int32 */
+            width: number;
         };
     };
     responses: never;
@@ -1195,6 +1314,65 @@ export interface operations {
             };
             /** @description `unsupported_media_type`: a `Content-Type` other than `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_stream_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stream id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest figures and a verdict */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such stream */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The database or the catalog is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

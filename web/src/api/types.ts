@@ -13,3 +13,5 @@ export type ChatMessage = Schemas['ChatMessage'];
 export type ErrorBody = Schemas['ErrorBody'];
 export type FieldError = Schemas['FieldError'];
 export type DevToken = Schemas['DevToken'];
+export type StreamHealth = Schemas['StreamHealth'];
+export type HealthVerdict = Schemas['Verdict'];

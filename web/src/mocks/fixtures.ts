@@ -1,5 +1,5 @@
 // Sample data for the MSW handlers, unit tests and stories.
-import type { ChatMessage, Stream } from '../api/types';
+import type { ChatMessage, Stream, StreamHealth } from '../api/types';
 
 export const MOCK_USER_ID = '6f1c2b1e-8c7a-4c55-9a3e-2f5b7d9e0a11';
 export const MOCK_USERNAME = 'dj_nova';
@@ -30,6 +30,27 @@ export function makeStream(overrides: Partial<Stream> = {}): Stream {
     stream_url: null,
     created_at: new Date(now - 3_600_000).toISOString(),
     updated_at: new Date(now - 3_600_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A live stream's health: a steady 720p30 signal at about 4.5 Mb/s. */
+export function makeHealth(overrides: Partial<StreamHealth> = {}): StreamHealth {
+  return {
+    stream_id: '0b9d6c1e-2f4a-4b8c-9d1e-3f5a7b9c1d2e',
+    live: true,
+    verdict: 'excellent',
+    reasons: [],
+    sampled_at: new Date(now).toISOString(),
+    bitrate_bps: 4_512_000,
+    bitrate_avg_bps: 4_498_000,
+    bitrate_min_bps: 4_410_000,
+    bitrate_max_bps: 4_590_000,
+    bytes_in: 168_000_000,
+    dropped_frames: 0,
+    uptime_s: 300,
+    video: { codec: 'H264', width: 1280, height: 720, frame_rate: 30 },
+    audio: { codec: 'AAC', sample_rate: 48_000, channels: 2 },
     ...overrides,
   };
 }

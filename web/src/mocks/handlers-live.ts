@@ -11,6 +11,7 @@ import {
   MOCK_USERNAME,
   MOCK_USER_ID,
   liveStreams,
+  makeHealth,
   makeMessage,
   makeStream,
   replayStreams,
@@ -157,6 +158,13 @@ export const handlersLive = [
     if (typeof body.user_id !== 'string') return fail(400, 'validation_failed', 'user_id is required', [{ field: 'user_id', message: 'required' }]);
     const expires = typeof body.duration_s === 'number' ? new Date(Date.now() + body.duration_s * 1000).toISOString() : null;
     return ok({ stream_id: String(params.id), user_id: body.user_id, banned: true, expires_at: expires }, 201);
+  }),
+
+  http.get(`${API}/live/streams/:id/health`, ({ params, request }) => {
+    if (!authorized(request)) return fail(401, 'unauthorized', 'sign in first');
+    const mine = state.mine.find((s) => s.id === params.id);
+    if (!mine) return fail(403, 'forbidden', 'only the streamer sees a stream\'s health');
+    return ok(makeHealth({ stream_id: mine.id, live: mine.status === 'live' }));
   }),
 
   http.get(`${API}/live/streams/:id`, ({ params, request }) => {

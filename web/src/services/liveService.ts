@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   CreateStreamRequest,
   Stream,
+  StreamHealth,
   StreamKeyView,
   UpdateStreamRequest,
 } from '../api/types';
@@ -58,6 +59,11 @@ export const liveService = {
   /** Uploads a thumbnail image (PNG, JPEG or WebP, at most 2 MiB); answers the updated stream. */
   uploadThumbnail(id: string, image: Blob): Promise<Stream> {
     return request<Stream>(`/live/streams/${encodeURIComponent(id)}/thumbnail`, { method: 'PUT', body: image });
+  },
+
+  /** The inbound signal of a live stream: bitrate, picture, codecs and a verdict (owner only). */
+  getStreamHealth(id: string, signal?: AbortSignal): Promise<StreamHealth> {
+    return request<StreamHealth>(`/live/streams/${encodeURIComponent(id)}/health`, { signal });
   },
 
   /** Deletes a stream that is not live (owner only). */

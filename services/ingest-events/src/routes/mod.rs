@@ -1,5 +1,5 @@
 //! HTTP routes of ingest-events. The gateway routes the public ones
-//! (`/api/v1/live/streams/{id}/health`, `/media/replays/*`), never
+//! (`/api/v1/live/streams/{id}/health`), never
 //! `/hooks/*` or `/internal/*`.
 
 use actix_web::web;

@@ -11,6 +11,7 @@ import { describeError } from './go-live-page/describeError';
 import { fieldErrorsFromApi, formatStartTime } from './go-live-page/streamForm';
 import type { CreateStreamData, Feedback, FieldErrors, LivePhase } from './go-live-page/types';
 import { useGoLiveStatus } from './go-live-page/useGoLiveStatus';
+import { useStreamHealth } from './go-live-page/useStreamHealth';
 
 type LoadState = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready' };
 
@@ -86,6 +87,7 @@ export default function GoLivePage() {
   const phase: LivePhase =
     status === 'live' ? 'live' : status === 'ended' ? 'ended' : waiting ? 'waiting' : status === 'scheduled' ? 'scheduled' : 'idle';
   const viewerCount = live.viewerCount ?? current?.viewer_count ?? null;
+  const health = useStreamHealth(current?.id, phase === 'live');
 
   const reportFailure = (error: unknown) => {
     const fields = error instanceof ApiRequestError ? fieldErrorsFromApi(error) : NO_ERRORS;
@@ -198,6 +200,7 @@ export default function GoLivePage() {
       stream={current}
       phase={phase}
       viewerCount={viewerCount}
+      health={health}
       replayStreamId={phase === 'ended' ? (current?.id ?? null) : null}
       fieldErrors={fieldErrors}
       actionFeedback={actionFeedback}

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { fn } from 'storybook/test';
-import { MOCK_RTMP_URL, MOCK_STREAM_KEY, makeStream } from '../../../../mocks/fixtures';
+import { MOCK_RTMP_URL, MOCK_STREAM_KEY, makeHealth, makeStream } from '../../../../mocks/fixtures';
 import { GoLiveView } from './GoLiveView';
 
 const draft = makeStream({ id: '0b9d6c1e-2f4a-4b8c-9d1e-3f5a7b9c1d2e' });
@@ -64,6 +64,22 @@ export const Live: Story = {
     phase: 'live',
     viewerCount: 128,
     stream: makeStream({ ...draft, status: 'live', is_live: true, viewer_count: 128, started_at: '2026-12-02T18:00:00Z' }),
+    health: makeHealth(),
+  },
+};
+
+/** Live, with a signal that swings: the health panel says why. */
+export const LiveUnstableSignal: Story = {
+  args: {
+    phase: 'live',
+    viewerCount: 12,
+    stream: makeStream({ ...draft, status: 'live', is_live: true, viewer_count: 12, started_at: '2026-12-02T18:00:00Z' }),
+    health: makeHealth({
+      verdict: 'unstable',
+      reasons: ['the bitrate swings: check the encoder\'s upload'],
+      bitrate_bps: 1_200_000,
+      bitrate_min_bps: 600_000,
+    }),
   },
 };
 

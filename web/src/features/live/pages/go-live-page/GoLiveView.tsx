@@ -3,8 +3,9 @@
 // everything comes in through props (see GoLivePage for the wiring).
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { Stream } from '../../../../api/types';
+import type { Stream, StreamHealth } from '../../../../api/types';
 import { ConnectionInfo } from './ConnectionInfo';
+import { HealthPanel } from './HealthPanel';
 import { LiveStatusPanel } from './LiveStatusPanel';
 import { PreviewPanel } from './PreviewPanel';
 import { StreamConfigForm } from './StreamConfigForm';
@@ -30,6 +31,8 @@ export interface GoLiveViewProps {
   stream?: Stream | null;
   phase?: LivePhase;
   viewerCount?: number | null;
+  /** While live: the encoder's signal, shown in the health panel. */
+  health?: StreamHealth | null;
   /** The stream that just ended, for its replay link. */
   replayStreamId?: string | null;
   /** The server's messages for the form's fields. */
@@ -75,6 +78,7 @@ export function GoLiveView({
   stream = null,
   phase = 'idle',
   viewerCount = null,
+  health = null,
   replayStreamId = null,
   fieldErrors = NO_ERRORS,
   actionFeedback = null,
@@ -186,6 +190,8 @@ export function GoLiveView({
               ) : null}
             </div>
           </section>
+
+          {phase === 'live' ? <HealthPanel health={health} /> : null}
 
           <div className="grid-2">
             <div>
