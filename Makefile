@@ -5,7 +5,7 @@ ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test web-test e2e fuzz deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
+.PHONY: help run test web-test e2e fuzz bench deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ e2e: ## End-to-end browser test on the real stack (Chromium, ffmpeg, nginx-rtmp)
 
 fuzz: ## API fuzzing (schemathesis) and a JWT/WebSocket abuse matrix on the real stack; FUZZ_SECONDS=300
 	@bash $(ROOT)scripts/fuzz.sh
+
+bench: ## Release builds against Node.js peers and pgbench; writes docs/PERFORMANCE.md (~10 min, not in CI)
+	@bash $(ROOT)bench/run.sh
 
 deps: ## Install missing system packages (PostgreSQL, NATS, nginx-rtmp, ffmpeg, Node.js, ...)
 	@bash $(ROOT)scripts/deps.sh $(ARGS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the dev/test scripts need, only those that are missing.
 # Usage: scripts/deps.sh [ITEM...]   items: postgres nats nginx rtmp ffmpeg curl python3
-#        build node chromium shellcheck   (default: everything except chromium and shellcheck)
+#        build node chromium shellcheck bench   (default: everything except chromium, shellcheck and bench)
+# bench: wrk and pgbench, for `make bench`.
 # node: Node.js 20.19 or later with npm (the web client's build); an older node is an error.
 # chromium: /usr/bin/chromium and a font, for the web client's end-to-end tests.
 set -euo pipefail
@@ -53,6 +54,8 @@ for item in "${items[@]}"; do
     chromium) [ -x /usr/bin/chromium ] || missing+=(chromium)
               [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core) ;;
     shellcheck) command -v shellcheck >/dev/null || missing+=(shellcheck) ;;
+    bench) command -v wrk >/dev/null || missing+=(wrk)
+           command -v pgbench >/dev/null || missing+=(postgresql-client) ;;
     *) die "unknown item '$item'" ;;
   esac
 done

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::{
     Message, client::IntoClientRequest, protocol::WebSocketConfig,
 };
 
-use crate::{Args, RUN_LIMIT, histogram::Histogram};
+use crate::{ClientArgs, RUN_LIMIT, histogram::Histogram};
 
 /// Sockets opened at once.
 const CONNECT_CONCURRENCY: usize = 64;
@@ -66,11 +66,9 @@ fn stamps(text: &str) -> Option<(u128, u128)> {
 }
 
 /// Runs a client process.
-pub async fn run(args: &Args) -> anyhow::Result<()> {
-    let port = u16::try_from(args.num("port", 0)?)?;
-    let stream_id = args.text("stream")?.to_owned();
-    let count = usize::try_from(args.num("count", 1)?)?;
-    let expected = args.num("messages", 0)?;
+pub async fn run(args: &ClientArgs) -> anyhow::Result<()> {
+    let (port, stream_id, count, expected) =
+        (args.port, args.stream.clone(), args.count, args.messages);
     let sockets: Vec<Socket> = stream::iter(0..count)
         .map(|_| open(port, &stream_id))
         .buffer_unordered(CONNECT_CONCURRENCY)

@@ -1,12 +1,12 @@
-//! Latency histogram: 100 µs buckets up to 2 s, mergeable across client
+//! Latency histogram: 10 µs buckets up to 5 s, mergeable across client
 //! processes through a compact text form.
 
 use std::fmt::Write as _;
 
 /// Width of a bucket in microseconds.
-const BUCKET_US: u64 = 100;
+const BUCKET_US: u64 = 10;
 /// Buckets; the last one holds everything slower.
-const BUCKETS: usize = 20_000;
+const BUCKETS: usize = 500_000;
 
 /// Counts of latencies per bucket.
 #[derive(Clone)]

@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""`make bench`: our services against their Node.js peers and the machine's
+limit, side by side and alternating, on the test PostgreSQL and NATS.
+
+Run by bench/run.sh, which builds the release binaries and installs the
+peers first. Writes the raw results to bench/results/<timestamp>/ and the
+tables of docs/PERFORMANCE.md (between the `bench:begin` / `bench:end`
+markers). Every step is bounded in time; the whole run takes about ten
+minutes on 2 cores.
+
+Environment: TEST_DATABASE_URL, TEST_NATS_URL (scripts/infra.sh env test),
+BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,chat,cross
+runs a subset; BENCH_QUICK=1 shortens every step (for trying the harness).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PEERS = BENCH / "peers"
+BIN_DIR = Path(os.environ.get("BIN_DIR", ROOT / "target" / "release"))
+PG = os.environ.get("TEST_DATABASE_URL", "postgres://veza@127.0.0.1:25432/postgres")
+NATS = os.environ.get("TEST_NATS_URL", "nats://127.0.0.1:24222")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+STAMP = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+OUT = BENCH / "results" / STAMP
+LOGS = OUT / "logs"
+RESULTS = {"started": STAMP, "machine": {}, "catalog": {}, "onpublish": {}, "chat": {}}
+CHILDREN = []
+
+
+def log(msg):
+    print(f"==> {msg}", flush=True)
+
+
+def wanted(part):
+    return not ONLY or part in ONLY
+
+
+def seconds(full, quick):
+    return quick if QUICK else full
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port} after {timeout} s")
+
+
+def start(name, args, env, port):
+    """Starts a server, logging to LOGS/name.log, and waits for its port."""
+    out = open(LOGS / f"{name}.log", "wb")
+    full = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
+    full.update(env)
+    proc = subprocess.Popen(args, env=full, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, cwd=ROOT)
+    CHILDREN.append(proc)
+    wait_port(port, proc)
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc in CHILDREN:
+        CHILDREN.remove(proc)
+
+
+def cpu(pid):
+    """User and system CPU seconds of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
+
+
+def cpu_total(pids):
+    return sum(sum(cpu(p)) for p in pids)
+
+
+def psql(db_url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", db_url, "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, timeout=120)
+
+
+def db_url(name):
+    return re.sub(r"/[^/]*$", f"/{name}", PG)
+
+
+def create_db(prefix):
+    name = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+    psql(PG, f"CREATE DATABASE {name}")
+    return name
+
+
+def drop_db(name):
+    psql(PG, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def common_env(database, prefix, port, workers="2"):
+    return {
+        "DATABASE_URL": db_url(database),
+        "NATS_URL": NATS,
+        "NATS_SUBJECT_PREFIX": prefix,
+        "JWT_SECRET": JWT_SECRET,
+        "LISTEN_ADDR": f"127.0.0.1:{port}",
+        "LOG_FORMAT": "json",
+        "RUST_LOG": os.environ.get("BENCH_RUST_LOG", "info"),
+        "HTTP_WORKERS": workers,
+        "DATABASE_POOL_SIZE": "16",
+    }
+
+
+# --- catalog -----------------------------------------------------------
+
+CATALOG_STREAMS = 10_000
+LIVE = 500
+
+SEED = f"""
+INSERT INTO live_streams (id, user_id, streamer_name, title, description, category, tags,
+  status, scheduled_at, started_at, ended_at, viewer_count, peak_viewers, created_at, updated_at)
+SELECT md5('s' || n)::uuid, md5('u' || n)::uuid, 'streamer ' || n, 'Stream number ' || n,
+  CASE WHEN n % 2 = 0 THEN 'A benchmark stream with a description' END,
+  (ARRAY['games', 'music', 'talk', 'art'])[1 + n % 4],
+  ARRAY['bench', 'tag' || (n % 7)],
+  CASE WHEN n <= {LIVE} THEN 'live' WHEN n % 10 = 0 THEN 'draft'
+       WHEN n % 3 = 0 THEN 'scheduled' ELSE 'ended' END,
+  CASE WHEN n > {LIVE} AND n % 10 <> 0 AND n % 3 = 0 THEN now() + n * interval '1 minute' END,
+  CASE WHEN n <= {LIVE} OR (n % 10 <> 0 AND n % 3 <> 0) THEN now() - interval '2 hours' END,
+  CASE WHEN n > {LIVE} AND n % 10 <> 0 AND n % 3 <> 0 THEN now() - n * interval '1 minute' END,
+  CASE WHEN n <= {LIVE} THEN (n * 7919) % 5000 ELSE 0 END, (n * 7919) % 5000,
+  now() - n * interval '1 second', now() - n * interval '1 second'
+FROM generate_series(1, {CATALOG_STREAMS}) AS n;
+ANALYZE live_streams;
+"""
+
+COLUMNS = ("id, user_id, streamer_name, title, description, category, tags, thumbnail_url, "
+           "status, scheduled_at, started_at, ended_at, viewer_count, peak_viewers, session_id, "
+           "viewers_reported_at, created_at, updated_at")
+LIST_SQL = (f"SELECT {COLUMNS} FROM live_streams WHERE status = ANY('{{live}}') "
+            "ORDER BY viewer_count DESC, id DESC LIMIT 21;")
+GET_SQL = f"SELECT {COLUMNS} FROM live_streams WHERE id = md5('s' || :n)::uuid LIMIT 1;"
+
+
+def get_ids_lua(path):
+    """A wrk script asking for the live streams by id, round robin."""
+    import hashlib
+    ids = []
+    for n in range(1, LIVE + 1):
+        h = hashlib.md5(f"s{n}".encode()).hexdigest()
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    body = ",".join(f'"{i}"' for i in ids)
+    path.write_text(
+        f"local ids = {{{body}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #ids + 1\n"
+        '  return wrk.format("GET", "/api/v1/live/streams/" .. ids[i])\nend\n')
+
+
+def wrk(url, pid, duration, script=None, conns=32):
+    args = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--latency"]
+    if script:
+        args += ["-s", str(script)]
+    before = cpu(pid)
+    out = subprocess.run(args + [url], capture_output=True, text=True,
+                         timeout=duration + 30).stdout
+    after = cpu(pid)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return None
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+        return float(m.group(1)) * scale
+    user, system = after[0] - before[0], after[1] - before[1]
+    return {
+        "rps": rps, "requests": requests, "non_2xx": int(errors.group(1)) if errors else 0,
+        "p50_ms": pct(50), "p99_ms": pct(99),
+        "cpu_us_per_req": (user + system) * 1e6 / max(requests, 1),
+        "user_us_per_req": user * 1e6 / max(requests, 1),
+    }
+
+
+def pgbench(database, sql, duration, clients=16, ranged=False):
+    script = OUT / f"pgbench-{uuid.uuid4().hex[:6]}.sql"
+    script.write_text((f"\\set n random(1, {LIVE})\n" if ranged else "") + sql + "\n")
+    args = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2",
+            "-T", str(duration), "-f", str(script), db_url(database)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
+    m = re.search(r"tps = ([\d.]+)", out.stdout)
+    if not m:
+        raise RuntimeError(f"pgbench failed: {out.stderr[-500:]}")
+    return {"tps": float(m.group(1)), "clients": clients}
+
+
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    return values[len(values) // 2] if values else None
+
+
+def bench_catalog():
+    log("catalog: live-catalog against fastify + pg, wrk, pgbench of the same SQL")
+    database = create_db("catalog")
+    prefix = "b" + uuid.uuid4().hex[:10]
+    ours_port, node_port = free_port(), free_port()
+    media = tempfile.mkdtemp(prefix="bench-media-")
+    env = common_env(database, prefix, ours_port)
+    env.update({"MEDIA_STORE": media, "HLS_PUBLIC_URL": "http://127.0.0.1:8090/hls"})
+    ours = start("live-catalog", [str(BIN_DIR / "live-catalog")], env, ours_port)
+    try:
+        psql(db_url(database), SEED)
+        node = start("catalog-peer", ["node", str(PEERS / "catalog.js")], {
+            "DATABASE_URL": db_url(database), "PORT": str(node_port),
+            "HLS_PUBLIC_URL": "http://127.0.0.1:8090/hls"}, node_port)
+        lua = OUT / "get-ids.lua"
+        get_ids_lua(lua)
+        routes = {
+            "list": ("/api/v1/live/streams?is_live=true&limit=20", None),
+            "get": ("", lua),
+        }
+        sides = {"ours": (ours, ours_port), "node": (node, node_port)}
+        duration = seconds(5, 2)
+        runs = {f"{r}/{s}": [] for r in routes for s in sides}
+        # Warm up both (the peer's JIT, our pools), then alternate.
+        for side, (proc, port) in sides.items():
+            for route, (path, script) in routes.items():
+                wrk(f"http://127.0.0.1:{port}{path or '/api/v1/live/streams'}", proc.pid, 1, script)
+        for round_ in range(seconds(2, 1)):
+            for route, (path, script) in routes.items():
+                for side, (proc, port) in sides.items():
+                    url = f"http://127.0.0.1:{port}{path or '/api/v1/live/streams'}"
+                    result = wrk(url, proc.pid, duration, script)
+                    log(f"  {route} {side} round {round_ + 1}: {result['rps']:.0f} req/s, "
+                        f"{result['cpu_us_per_req']:.0f} µs CPU/req, p99 {result['p99_ms']} ms")
+                    runs[f"{route}/{side}"].append(result)
+        limits = {
+            "list": pgbench(database, LIST_SQL, duration),
+            "get": pgbench(database, GET_SQL, duration, ranged=True),
+        }
+        for route in routes:
+            log(f"  {route} pgbench: {limits[route]['tps']:.0f}/s")
+        RESULTS["catalog"] = {"runs": runs, "pgbench": limits, "wrk": "wrk -t2 -c32 --latency",
+                              "seconds": duration}
+        stop(node)
+    finally:
+        stop(ours)
+        drop_db(database)
+        shutil.rmtree(media, ignore_errors=True)
+
+
+# --- on_publish --------------------------------------------------------
+
+def bench_onpublish():
+    log("on_publish: an unknown key at 1,000 req/s through ingest-events and stream-key")
+    prefix = "b" + uuid.uuid4().hex[:10]
+    keys_db, ingest_db = create_db("keys"), create_db("ingest")
+    keys_port, ingest_port = free_port(), free_port()
+    keys_env = common_env(keys_db, prefix, keys_port)
+    keys_env.update({
+        "STREAM_KEY_ENC_KEY": "aac93ad392761557c76a5df7f97a9dd2a34f24682510313d2ab341b6b9d8e34e",
+        "STREAM_KEY_HMAC_KEY": "6e696cc5f18362e4d2f5a546965f63108f872a30f40d2546cf3b719c6b41f930",
+        # Every refused key counts toward the guess throttle of its
+        # address; the benchmark measures the lookup, not the throttle.
+        "KEY_GUESS_LIMIT": "100000000",
+    })
+    ingest_env = common_env(ingest_db, prefix, ingest_port)
+    ingest_env.update({"INTERNAL_TOKEN": "bench-internal-token-0123456789"})
+    procs = []
+    try:
+        procs.append(start("stream-key", [str(BIN_DIR / "stream-key")], keys_env, keys_port))
+        procs.append(start("ingest-events", [str(BIN_DIR / "ingest-events")], ingest_env,
+                           ingest_port))
+        url = f"http://127.0.0.1:{ingest_port}/hooks/rtmp/on_publish"
+        body = ("app=live&flashver=FMLE/3.0&addr=127.0.0.1&clientid=1&call=publish"
+                f"&name={uuid.uuid4()}&type=live")
+        # The RPC responder subscribes once the service is up: wait for a 403.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r = run_rate(url, 50, 1, body)
+            if r["statuses"].get("403") == r["requests"]:
+                break
+            time.sleep(0.5)
+        duration = seconds(10, 3)
+        pids = [p.pid for p in procs]
+        before = [sum(cpu(p)) for p in pids]
+        result = run_rate(url, 1000, duration, body)
+        after = [sum(cpu(p)) for p in pids]
+        per = [(a - b) * 1e6 / max(result["requests"], 1) for a, b in zip(after, before)]
+        result["cpu_us_per_req"] = {"stream-key": per[0], "ingest-events": per[1]}
+        log(f"  {result['rate']:.0f} req/s: p50 {result['p50_ms']:.2f} ms, p99 "
+            f"{result['p99_ms']:.2f} ms, CPU/req {per[1]:.0f} µs ingest-events + "
+            f"{per[0]:.0f} µs stream-key, statuses {result['statuses']}")
+        RESULTS["onpublish"] = result
+    finally:
+        for p in procs:
+            stop(p)
+        drop_db(keys_db)
+        drop_db(ingest_db)
+
+
+def run_rate(url, rate, duration, body=""):
+    out = subprocess.run(["node", str(PEERS / "rate.js"), url, str(rate), str(duration), body],
+                         capture_output=True, text=True, timeout=duration + 60, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- chat --------------------------------------------------------------
+
+def chat_bench(server, sockets, messages, rate, instances=1):
+    procs = max(1, -(-sockets // 8000))
+    path = OUT / f"chat-{server}-{sockets}-{messages}x{rate}-{instances}.json"
+    args = [str(BIN_DIR / "chat-bench"), "broadcast", "--server", server,
+            "--sockets", str(sockets), "--procs", str(procs), "--messages", str(messages),
+            "--rate", str(rate), "--instances", str(instances),
+            "--node-script", str(PEERS / "chat.js"), "--logs", str(LOGS), "--json", str(path)]
+    env = dict(os.environ, TEST_DATABASE_URL=PG, TEST_NATS_URL=NATS)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT)
+    (LOGS / path.with_suffix(".out").name).write_text(out.stdout + out.stderr)
+    if out.returncode != 0:
+        raise RuntimeError(f"chat-bench failed: {out.stderr[-800:]}")
+    result = json.loads(path.read_text())
+    log(f"  {server} {sockets} sockets, {messages} at {rate}/s: "
+        f"{result['rss_per_socket_bytes'] / 1024:.1f} KiB/socket, commit→receipt p50 "
+        f"{result['commit_p50_ms']:.1f} p99 {result['commit_p99_ms']:.1f} ms, "
+        f"{result['frames_per_s']:.0f} frames/s, {result['user_us_per_frame']:.2f} µs user/frame, "
+        f"{result['frames']}/{result['frames_expected']} frames")
+    return result
+
+
+def bench_chat():
+    log("chat: chat-gateway against Node.js ws, one load client for both")
+    runs = {}
+    sizes = [1000, 5000, 10000] if not QUICK else [1000]
+    for sockets in sizes:
+        for server in ("ours", "node"):
+            # 1 message/s: the latency a viewer sees, and idle memory.
+            runs[f"{server}/{sockets}/latency"] = chat_bench(server, sockets, seconds(8, 3), 1)
+        for server in ("ours", "node"):
+            # A burst: frames/s and CPU per frame.
+            runs[f"{server}/{sockets}/burst"] = chat_bench(server, sockets, seconds(20, 5), 50)
+    RESULTS["chat"]["runs"] = runs
+
+
+def bench_cross():
+    log("chat: the second instance's added latency over NATS")
+    runs = {}
+    for instances in (1, 2, 1, 2):
+        runs.setdefault(instances, []).append(chat_bench("ours", 200, seconds(50, 10), 10, instances))
+    RESULTS["chat"]["cross"] = {str(k): v for k, v in runs.items()}
+
+
+# --- report ------------------------------------------------------------
+
+def main():
+    LOGS.mkdir(parents=True, exist_ok=True)
+    RESULTS["machine"] = {
+        "cpus": os.cpu_count(), "load_before": os.getloadavg(),
+        "kernel": os.uname().release,
+    }
+    started = time.time()
+    try:
+        for part, fn in (("catalog", bench_catalog), ("onpublish", bench_onpublish),
+                         ("chat", bench_chat), ("cross", bench_cross)):
+            if wanted(part):
+                t0 = time.time()
+                fn()
+                RESULTS.setdefault("durations_s", {})[part] = round(time.time() - t0, 1)
+    finally:
+        for proc in list(CHILDREN):
+            stop(proc)
+        RESULTS["machine"]["load_after"] = os.getloadavg()
+        RESULTS["total_s"] = round(time.time() - started, 1)
+        (OUT / "results.json").write_text(json.dumps(RESULTS, indent=2))
+        log(f"raw results in {OUT.relative_to(ROOT)}/results.json")
+    subprocess.run([sys.executable, str(BENCH / "report.py"), str(OUT / "results.json")],
+                   check=True)
+
+
+if __name__ == "__main__":
+    main()
