@@ -2,7 +2,10 @@
 //!
 //! Variables every service reads:
 //! - `DATABASE_URL` (required): the service's own PostgreSQL database.
-//! - `NATS_URL` (default `nats://127.0.0.1:4222`).
+//! - `NATS_URL` (default `nats://127.0.0.1:4222`): one server, or the
+//!   servers of a cluster comma-separated (`nats://a:4222,nats://b:4222`).
+//! - `NATS_STREAM_REPLICAS` (default 1, 1..=5): replicas of the JetStream
+//!   streams the service creates; 3 on a three-node cluster.
 //! - `JWT_SECRET` (required, at least 32 bytes): HS256 secret.
 //! - `JWT_ISSUER`, `JWT_AUDIENCE` (optional): checked when set.
 //! - `LISTEN_ADDR` (default per service, e.g. `127.0.0.1:8081`).
@@ -245,7 +248,9 @@ pub struct CommonConfig {
     pub service_name: &'static str,
     pub database_url: SecretString,
     pub database_pool_size: usize,
+    /// One URL or several, comma-separated.
     pub nats_url: String,
+    pub stream_replicas: usize,
     pub subjects: Subjects,
     pub rpc_timeout: Duration,
     pub jwt: JwtConfig,
@@ -293,7 +298,8 @@ impl CommonConfig {
             service_name,
             database_url: SecretString::from(database_url),
             database_pool_size: pool_size,
-            nats_url: env.url_or("NATS_URL", "nats://127.0.0.1:4222")?,
+            nats_url: nats_urls(env)?,
+            stream_replicas: stream_replicas(env)?,
             subjects,
             rpc_timeout: Duration::from_millis(rpc_ms),
             jwt: base.jwt,
@@ -302,6 +308,45 @@ impl CommonConfig {
             log_format: base.log_format,
             otel_endpoint: base.otel_endpoint,
         })
+    }
+}
+
+/// `NATS_URL`: `nats://` or `tls://` URLs, comma-separated.
+///
+/// Fails when an entry is not such a URL.
+fn nats_urls(env: &Env) -> Result<String, ConfigError> {
+    let value = env
+        .optional("NATS_URL")
+        .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned());
+    let urls: Vec<&str> = value.split(',').map(str::trim).collect();
+    for url in &urls {
+        let host = url
+            .strip_prefix("nats://")
+            .or_else(|| url.strip_prefix("tls://"));
+        if host.is_none_or(|h| h.trim_end_matches('/').is_empty()) {
+            return Err(ConfigError::invalid(
+                "NATS_URL",
+                format!("{url:?} is not a nats:// or tls:// URL"),
+            ));
+        }
+    }
+    Ok(urls
+        .iter()
+        .map(|u| u.trim_end_matches('/'))
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+/// `NATS_STREAM_REPLICAS`: 1..=5 (JetStream's limit), default 1.
+///
+/// Fails when the value does not parse or is out of range.
+fn stream_replicas(env: &Env) -> Result<usize, ConfigError> {
+    match env.parse_or("NATS_STREAM_REPLICAS", 1)? {
+        n @ 1..=5 => Ok(n),
+        _ => Err(ConfigError::invalid(
+            "NATS_STREAM_REPLICAS",
+            "must be 1..=5",
+        )),
     }
 }
 
@@ -327,6 +372,7 @@ mod tests {
         let cfg = load(&[]).expect("valid");
         assert_eq!(cfg.listen_addr.port(), 8081);
         assert_eq!(cfg.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(cfg.stream_replicas, 1);
         assert_eq!(cfg.log_format, LogFormat::Json);
         assert!(cfg.otel_endpoint.is_none());
     }
@@ -351,8 +397,14 @@ mod tests {
 
     #[test]
     fn invalid_values_are_named() {
-        let cases: [(&str, &str); 5] = [
+        let cases: [(&str, &str); 11] = [
             ("LISTEN_ADDR", "not-an-addr"),
+            ("NATS_URL", "127.0.0.1:4222"),
+            ("NATS_URL", "nats://a:4222,b:4222"),
+            ("NATS_URL", "nats://a:4222,,nats://b:4222"),
+            ("NATS_STREAM_REPLICAS", "0"),
+            ("NATS_STREAM_REPLICAS", "6"),
+            ("NATS_STREAM_REPLICAS", "three"),
             ("LOG_FORMAT", "xml"),
             ("NATS_SUBJECT_PREFIX", "a.b"),
             ("JWT_SECRET", "short"),
@@ -364,5 +416,18 @@ mod tests {
                 other => panic!("{name}={value} should be invalid, got {:?}", other.err()),
             }
         }
+    }
+
+    #[test]
+    fn a_cluster_is_several_nats_urls_and_replicas_up_to_five() {
+        let cfg = load(&[
+            ("NATS_URL", "nats://n0:4222, nats://n1:4222/,tls://n2:4222"),
+            ("NATS_STREAM_REPLICAS", "3"),
+        ])
+        .expect("valid");
+        assert_eq!(cfg.nats_url, "nats://n0:4222,nats://n1:4222,tls://n2:4222");
+        assert_eq!(cfg.stream_replicas, 3);
+        let cfg = load(&[("NATS_STREAM_REPLICAS", "5")]).expect("valid");
+        assert_eq!(cfg.stream_replicas, 5);
     }
 }

@@ -23,22 +23,26 @@ use veza_live_domain::{
 
 use crate::telemetry;
 
-/// Connects, retrying in the background until the server answers, so a
-/// service can start before NATS does.
+/// Connects, retrying in the background until a server answers, so a
+/// service can start before NATS does. `urls` is one URL or the servers of
+/// a cluster comma-separated; the client moves to another when its server
+/// goes away.
 ///
 /// Fails only when the options are invalid.
-pub async fn connect(url: &str, name: &str) -> anyhow::Result<Client> {
+pub async fn connect(urls: &str, name: &str) -> anyhow::Result<Client> {
+    let urls: Vec<&str> = urls.split(',').map(str::trim).collect();
     Ok(async_nats::ConnectOptions::new()
         .name(name)
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(3))
         .request_timeout(Some(Duration::from_secs(5)))
-        .connect(url)
+        .connect(urls)
         .await?)
 }
 
-/// The stream definitions of the design, under a prefix.
-pub fn stream_configs(subjects: &Subjects) -> Vec<jetstream::stream::Config> {
+/// The stream definitions of the design, under a prefix, with `replicas`
+/// copies each (1 on a single server, 3 on a three-node cluster).
+pub fn stream_configs(subjects: &Subjects, replicas: usize) -> Vec<jetstream::stream::Config> {
     let day = Duration::from_secs(24 * 3600);
     vec![
         jetstream::stream::Config {
@@ -47,6 +51,7 @@ pub fn stream_configs(subjects: &Subjects) -> Vec<jetstream::stream::Config> {
             storage: StorageType::File,
             max_age: 7 * day,
             duplicate_window: Duration::from_secs(120),
+            num_replicas: replicas,
             ..Default::default()
         },
         jetstream::stream::Config {
@@ -55,6 +60,7 @@ pub fn stream_configs(subjects: &Subjects) -> Vec<jetstream::stream::Config> {
             storage: StorageType::File,
             max_age: 7 * day,
             duplicate_window: Duration::from_secs(120),
+            num_replicas: replicas,
             ..Default::default()
         },
         jetstream::stream::Config {
@@ -64,17 +70,46 @@ pub fn stream_configs(subjects: &Subjects) -> Vec<jetstream::stream::Config> {
             max_messages_per_subject: 1,
             max_age: day,
             duplicate_window: Duration::from_secs(120),
+            num_replicas: replicas,
             ..Default::default()
         },
     ]
 }
 
-/// Creates the streams that do not exist yet.
+/// Creates the streams that do not exist yet, and raises the replicas of
+/// an existing stream that has fewer than `replicas` (only that field
+/// changes; a stream with more is left as it is, so one service started
+/// with a smaller setting never scales a cluster down).
 ///
-/// Fails when JetStream does not answer or refuses a definition.
-pub async fn ensure_streams(js: &jetstream::Context, subjects: &Subjects) -> anyhow::Result<()> {
-    for config in stream_configs(subjects) {
-        js.get_or_create_stream(config).await?;
+/// Fails when JetStream does not answer or refuses a definition (more
+/// replicas than the cluster has nodes).
+pub async fn ensure_streams(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    replicas: usize,
+) -> anyhow::Result<()> {
+    for config in stream_configs(subjects, replicas) {
+        let mut stream = js.get_or_create_stream(config).await?;
+        let info = stream.info().await?;
+        let have = info.config.num_replicas.max(1);
+        if have < replicas {
+            let mut raised = info.config.clone();
+            raised.num_replicas = replicas;
+            js.update_stream(raised).await?;
+            tracing::info!(
+                nats.stream = %info.config.name,
+                replicas.from = have,
+                replicas.to = replicas,
+                "stream replicas raised"
+            );
+        } else if have > replicas {
+            tracing::warn!(
+                nats.stream = %info.config.name,
+                replicas.stream = have,
+                replicas.configured = replicas,
+                "stream has more replicas than NATS_STREAM_REPLICAS; left as it is"
+            );
+        }
     }
     Ok(())
 }
@@ -83,11 +118,12 @@ pub async fn ensure_streams(js: &jetstream::Context, subjects: &Subjects) -> any
 pub async fn ensure_streams_with_retry(
     js: &jetstream::Context,
     subjects: &Subjects,
+    replicas: usize,
     cancel: &CancellationToken,
 ) -> bool {
     let mut delay = Duration::from_millis(200);
     loop {
-        match ensure_streams(js, subjects).await {
+        match ensure_streams(js, subjects, replicas).await {
             Ok(()) => return true,
             Err(error) => tracing::warn!(error = %error, "JetStream not ready, retrying"),
         }

@@ -89,8 +89,9 @@ impl Application {
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn({
             let (js, subjects, cancel) = (js.clone(), common.subjects.clone(), cancel.clone());
+            let replicas = common.stream_replicas;
             async move {
-                nats::ensure_streams_with_retry(&js, &subjects, &cancel).await;
+                nats::ensure_streams_with_retry(&js, &subjects, replicas, &cancel).await;
             }
         }));
         tasks.extend(events::rooms::spawn(

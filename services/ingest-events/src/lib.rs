@@ -97,8 +97,9 @@ impl Application {
         tasks.push(tokio::spawn({
             let (js, subjects, cancel) =
                 (state.js.clone(), common.subjects.clone(), cancel.clone());
+            let replicas = common.stream_replicas;
             async move {
-                nats::ensure_streams_with_retry(&js, &subjects, &cancel).await;
+                nats::ensure_streams_with_retry(&js, &subjects, replicas, &cancel).await;
             }
         }));
         let drained = CancellationToken::new();
