@@ -17,34 +17,31 @@ use uuid::Uuid;
 /// Serialises template creation within one test process.
 static TEMPLATE_LOCK: Mutex<()> = Mutex::const_new(());
 
+/// The shared test server: `TEST_DATABASE_URL`.
 fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://veza@127.0.0.1:25432/postgres".to_owned())
 }
 
-fn url_for(database: &str) -> String {
-    let admin = admin_url();
+fn url_for(admin: &str, database: &str) -> String {
     match admin.rsplit_once('/') {
         Some((base, _)) => format!("{base}/{database}"),
-        None => panic!("TEST_DATABASE_URL {admin:?} has no database part"),
+        None => panic!("admin URL {admin:?} has no database part"),
     }
 }
 
-async fn admin() -> AsyncPgConnection {
-    AsyncPgConnection::establish(&admin_url())
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "test PostgreSQL at {} is not reachable (run `make test`): {e}",
-                admin_url()
-            )
-        })
+async fn admin(url: &str) -> AsyncPgConnection {
+    AsyncPgConnection::establish(url).await.unwrap_or_else(|e| {
+        panic!("test PostgreSQL at {url} is not reachable (run `make test`): {e}")
+    })
 }
 
 /// A database that exists for one test.
 pub struct TestDb {
     pub name: String,
     pub url: SecretString,
+    /// The admin URL of its server, to drop it.
+    admin: String,
 }
 
 impl TestDb {
@@ -53,9 +50,22 @@ impl TestDb {
     /// # Panics
     /// When PostgreSQL is unreachable or a migration fails.
     pub async fn new(service: &str, migrations: fn() -> EmbeddedMigrations) -> Self {
-        let template = ensure_template(service, migrations).await;
+        Self::new_on(&admin_url(), service, migrations).await
+    }
+
+    /// Creates a database for `service` on the server of `admin_url` (a
+    /// private [`crate::PgServer`]), from a migrated template there.
+    ///
+    /// # Panics
+    /// When that server is unreachable or a migration fails.
+    pub async fn new_on(
+        admin_url: &str,
+        service: &str,
+        migrations: fn() -> EmbeddedMigrations,
+    ) -> Self {
+        let template = ensure_template(admin_url, service, migrations).await;
         let name = format!("t_{}", Uuid::new_v4().simple());
-        let mut conn = admin().await;
+        let mut conn = admin(admin_url).await;
         let mut attempt = 0;
         loop {
             let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
@@ -73,8 +83,9 @@ impl TestDb {
             }
         }
         Self {
-            url: SecretString::from(url_for(&name)),
+            url: SecretString::from(url_for(admin_url, &name)),
             name,
+            admin: admin_url.to_owned(),
         }
     }
 
@@ -89,7 +100,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
+        let (name, admin) = (self.name.clone(), self.admin.clone());
         // Drop runs outside any async context guarantee: use a thread with
         // its own runtime so the database is gone when the test ends.
         let _ = std::thread::spawn(move || {
@@ -100,7 +111,7 @@ impl Drop for TestDb {
                 return;
             };
             rt.block_on(async move {
-                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url()).await {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin).await {
                     let _ =
                         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .execute(&mut conn)
@@ -123,10 +134,14 @@ fn template_name(service: &str, migrations: &EmbeddedMigrations) -> String {
     format!("tpl_{}_{:x}", service.replace('-', "_"), hasher.finish())
 }
 
-async fn ensure_template(service: &str, migrations: fn() -> EmbeddedMigrations) -> String {
+async fn ensure_template(
+    admin_url: &str,
+    service: &str,
+    migrations: fn() -> EmbeddedMigrations,
+) -> String {
     let template = template_name(service, &migrations());
     let _guard = TEMPLATE_LOCK.lock().await;
-    let mut conn = admin().await;
+    let mut conn = admin(admin_url).await;
     // Across test processes, one creates the template at a time.
     diesel::sql_query("SELECT pg_advisory_lock(727274)")
         .execute(&mut conn)
@@ -152,7 +167,8 @@ async fn ensure_template(service: &str, migrations: fn() -> EmbeddedMigrations) 
             .execute(&mut conn)
             .await
             .unwrap_or_else(|e| panic!("creating template: {e}"));
-        veza_live_platform::db::migrate(&SecretString::from(url_for(&building)), migrations, 1)
+        let url = SecretString::from(url_for(admin_url, &building));
+        veza_live_platform::db::migrate(&url, migrations, 1)
             .await
             .unwrap_or_else(|e| panic!("migrating template {building}: {e:#}"));
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))

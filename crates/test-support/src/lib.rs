@@ -8,6 +8,10 @@
 //! - [`HttpClient`]: JSON over HTTP against a service started on port 0.
 //! - [`images`]: pictures, uploads with metadata and decompression bombs.
 //! - [`NatsServer`]: a private NATS server a test may kill and restart.
+//! - [`NatsCluster`]: three `nats-server` nodes in one JetStream cluster,
+//!   each of which a test may kill and restart.
+//! - [`PgServer`]: a private PostgreSQL server a test may stop
+//!   (`-m immediate`) and restart; [`TestDb::new_on`] makes databases on it.
 //!
 //! `TEST_DATABASE_URL` (an admin URL, default
 //! `postgres://veza@127.0.0.1:25432/postgres`) and `TEST_NATS_URL`
@@ -17,13 +21,17 @@
 mod db;
 pub mod http;
 pub mod images;
+mod nats_cluster;
 mod nats_server;
+mod pg_server;
 
 use std::time::Duration;
 
 pub use db::TestDb;
 pub use http::{HttpClient, Reply};
+pub use nats_cluster::NatsCluster;
 pub use nats_server::NatsServer;
+pub use pg_server::PgServer;
 use secrecy::SecretString;
 use uuid::Uuid;
 use veza_live_platform::{auth::JwtVerifier, config::JwtConfig};

@@ -7,6 +7,7 @@ mod kill_ingest;
 mod kill_keys;
 mod load;
 mod nats_restart;
+mod pg_restart;
 mod process;
 mod sigterm;
 
@@ -18,16 +19,37 @@ use process::Service;
 use tokio::time::Instant;
 use uuid::Uuid;
 use veza_live_domain::Subjects;
-use veza_live_test_support::{NatsServer, TestDb, service_env, token_for, unique_prefix};
+use veza_live_test_support::{
+    NatsCluster, NatsServer, PgServer, TestDb, service_env, token_for, unique_prefix,
+};
 
-/// live-catalog and stream-key binaries on one private NATS.
+/// The NATS the services of a [`World`] use: one private server or a
+/// private cluster.
+pub trait Broker {
+    /// The client URL of every server.
+    fn client_urls(&self) -> Vec<String>;
+}
+
+impl Broker for NatsServer {
+    fn client_urls(&self) -> Vec<String> {
+        vec![self.url()]
+    }
+}
+
+impl Broker for NatsCluster {
+    fn client_urls(&self) -> Vec<String> {
+        NatsCluster::client_urls(self)
+    }
+}
+
+/// live-catalog and stream-key binaries on one private NATS (or cluster).
 ///
 /// Fields drop in order: the services stop first (SIGTERM, then SIGKILL),
 /// then NATS, then the databases.
-pub struct World {
+pub struct World<N: Broker = NatsServer> {
     pub catalog: Service,
     pub keys: Service,
-    pub nats: NatsServer,
+    pub nats: N,
     pub catalog_db: TestDb,
     pub keys_db: TestDb,
     pub prefix: String,
@@ -62,12 +84,35 @@ fn env_of(db: &TestDb, prefix: &str, nats: &str, extra: &[(&str, &str)]) -> Vec<
 }
 
 impl World {
+    /// A private NATS server; the databases on the test PostgreSQL.
     pub async fn start() -> Self {
+        Self::start_on(NatsServer::start(), None, &[]).await
+    }
+}
+
+impl<N: Broker> World<N> {
+    /// The services on `nats`, their databases on `pg` (else the test
+    /// PostgreSQL), with `extra` added to both services' environment.
+    pub async fn start_on(nats: N, pg: Option<&PgServer>, extra: &[(&str, &str)]) -> Self {
         let prefix = unique_prefix();
         let subjects = Subjects::new(Some(&prefix)).expect("prefix");
-        let nats = NatsServer::start();
-        let catalog_db = TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await;
-        let keys_db = TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await;
+        let (catalog_db, keys_db) = match pg {
+            Some(pg) => (
+                TestDb::new_on(&pg.admin_url(), "live-catalog", || {
+                    veza_live_catalog::MIGRATIONS
+                })
+                .await,
+                TestDb::new_on(&pg.admin_url(), "stream-key", || {
+                    veza_live_stream_key::MIGRATIONS
+                })
+                .await,
+            ),
+            None => (
+                TestDb::new("live-catalog", || veza_live_catalog::MIGRATIONS).await,
+                TestDb::new("stream-key", || veza_live_stream_key::MIGRATIONS).await,
+            ),
+        };
+        let nats_url = nats.client_urls().join(",");
         let media = TempDir(
             std::env::temp_dir().join(format!("veza-faults-media-{}", Uuid::new_v4().simple())),
         );
@@ -78,12 +123,16 @@ impl World {
             env_of(
                 &keys_db,
                 &prefix,
-                &nats.url(),
+                &nats_url,
                 &[
-                    ("STREAM_KEY_ENC_KEY", veza_live_system_tests::ENC_KEY_HEX),
-                    ("STREAM_KEY_HMAC_KEY", veza_live_system_tests::HMAC_KEY_HEX),
-                    ("RTMP_PUBLIC_URL", "rtmp://127.0.0.1:1935/live"),
-                ],
+                    &[
+                        ("STREAM_KEY_ENC_KEY", veza_live_system_tests::ENC_KEY_HEX),
+                        ("STREAM_KEY_HMAC_KEY", veza_live_system_tests::HMAC_KEY_HEX),
+                        ("RTMP_PUBLIC_URL", "rtmp://127.0.0.1:1935/live"),
+                    ],
+                    extra,
+                ]
+                .concat(),
             ),
         )
         .await;
@@ -93,11 +142,15 @@ impl World {
             env_of(
                 &catalog_db,
                 &prefix,
-                &nats.url(),
+                &nats_url,
                 &[
-                    ("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls"),
-                    ("MEDIA_STORE", media_dir.as_str()),
-                ],
+                    &[
+                        ("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls"),
+                        ("MEDIA_STORE", media_dir.as_str()),
+                    ],
+                    extra,
+                ]
+                .concat(),
             ),
         )
         .await;
@@ -167,7 +220,7 @@ impl World {
 
     /// Messages of `LIVE_EVENTS` on `subject`, counted per stream id.
     pub async fn events_on(&self, subject: &str) -> HashMap<Uuid, usize> {
-        let client = async_nats::connect(self.nats.url())
+        let client = async_nats::connect(self.nats.client_urls())
             .await
             .expect("private NATS");
         let js = async_nats::jetstream::new(client);
@@ -232,7 +285,7 @@ pub struct Verdict {
 }
 
 /// Compares the acknowledged creates of `report` with the database.
-pub async fn verdict(world: &World, tag: &str, report: &load::Report) -> Verdict {
+pub async fn verdict<N: Broker>(world: &World<N>, tag: &str, report: &load::Report) -> Verdict {
     let stored = world.stored_streams().await;
     let ids: std::collections::HashSet<Uuid> = stored.iter().map(|(id, _)| *id).collect();
     let titles: std::collections::HashSet<&str> = stored.iter().map(|(_, t)| t.as_str()).collect();
