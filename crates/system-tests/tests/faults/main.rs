@@ -6,6 +6,7 @@ mod kill_catalog;
 mod kill_ingest;
 mod kill_keys;
 mod load;
+mod nats_cluster;
 mod nats_restart;
 mod pg_restart;
 mod process;
