@@ -3,6 +3,7 @@
 //! restarted under load. Every scenario prints one result line.
 
 mod kill_catalog;
+mod kill_chat;
 mod kill_ingest;
 mod kill_keys;
 mod load;
