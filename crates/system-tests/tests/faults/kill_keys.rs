@@ -22,10 +22,7 @@ async fn kill_9_stream_key_during_a_create_load() {
     let restart_ms = restarting.elapsed().as_millis();
     // Let the load go on past the restart (a create caught by the kill waits
     // for its RPC timeout first), however slow the machine.
-    let past = Instant::now() + Duration::from_secs(15);
-    while load.started() < before_kill + 10 && Instant::now() < past {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    load.go_on_past(before_kill, 10).await;
     let report = load.finish().await;
     let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
     let v = verdict(&w, tag, &report).await;

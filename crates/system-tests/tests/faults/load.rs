@@ -146,6 +146,15 @@ impl Load {
         self.next.load(Ordering::SeqCst)
     }
 
+    /// Waits until `more` operations have started beyond `since` (a count
+    /// of [`Load::started`]), or 15 s, however slow the machine.
+    pub async fn go_on_past(&self, since: usize, more: usize) {
+        let past = Instant::now() + Duration::from_secs(15);
+        while self.started() < since + more && Instant::now() < past {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Lets every started operation finish (or give up), then reports.
     pub async fn finish(self) -> Report {
         self.stop.store(true, Ordering::SeqCst);

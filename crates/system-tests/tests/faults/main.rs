@@ -220,6 +220,19 @@ impl<N: Broker> World<N> {
         self.events_on(&self.subjects.stream_created()).await
     }
 
+    /// [`World::created_events`] once they cover `streams` streams, or as
+    /// they are after 15 s.
+    pub async fn created_events_for(&self, streams: usize) -> HashMap<Uuid, usize> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let events = self.created_events().await;
+            if events.len() >= streams || Instant::now() >= deadline {
+                return events;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Messages of `LIVE_EVENTS` on `subject`, counted per stream id.
     pub async fn events_on(&self, subject: &str) -> HashMap<Uuid, usize> {
         let client = async_nats::connect(self.nats.client_urls())

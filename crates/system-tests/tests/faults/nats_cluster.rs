@@ -41,23 +41,12 @@ async fn nats_cluster_node_killed_during_a_create_load() {
     let during = load.started() - before_kill;
     tokio::task::block_in_place(|| w.nats.restart(node));
     let outage = killed.elapsed();
-    let after_restart = load.started();
-    let past = Instant::now() + Duration::from_secs(15);
-    while load.started() < after_restart + 10 && Instant::now() < past {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    load.go_on_past(load.started(), 10).await;
     let report = load.finish().await;
     let finished = Instant::now();
     w.wait_outbox_published(Duration::from_secs(30)).await;
     let v = verdict(&w, tag, &report).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let events = loop {
-        let events = w.created_events().await;
-        if events.len() >= v.stored || Instant::now() >= deadline {
-            break events;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let events = w.created_events_for(v.stored).await;
     let converged_in = finished.elapsed();
     let new_leader = events_leader(&w).await.unwrap_or_default();
     let missing_events = report

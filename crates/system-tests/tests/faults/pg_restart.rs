@@ -42,22 +42,12 @@ async fn postgres_stopped_immediate_and_restarted_during_a_create_load() {
     let recovery_ms = (restarted - restarting).as_millis();
     // Let the load go on past the restart, however slow the machine.
     let after_restart = load.started();
-    let past = Instant::now() + Duration::from_secs(15);
-    while load.started() < after_restart + 10 && Instant::now() < past {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    load.go_on_past(after_restart, 10).await;
     let report = load.finish().await;
     let finished = Instant::now();
     w.wait_outbox_published(Duration::from_secs(20)).await;
     let v = verdict(&w, tag, &report).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let events = loop {
-        let events = w.created_events().await;
-        if events.len() >= v.stored || Instant::now() >= deadline {
-            break events;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let events = w.created_events_for(v.stored).await;
     let drained_in = finished.elapsed();
     let (outbox_rows, _) = w.outbox().await;
 
