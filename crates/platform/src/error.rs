@@ -154,11 +154,33 @@ impl From<diesel::result::Error> for ApiError {
                 code: "conflict",
                 message: "the resource already exists".into(),
             },
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(format!("database connection closed: {}", info.message()))
-            }
+            Error::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),
+            other if database_gone(&other) => Self::Unavailable(format!("database: {other}")),
             other => Self::Internal(other.into()),
         }
+    }
+}
+
+/// Whether a database error means the server went away (a connection
+/// closed or reset, the server shutting down or starting up) rather than a
+/// fault of the request: that is a 503 to retry, not a 500.
+fn database_gone(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        // diesel-async reports every error without an SQLSTATE (I/O, a
+        // closed socket) as UnableToSendCommand.
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        // 57P01 admin_shutdown, 57P02 crash_shutdown and 57P03
+        // cannot_connect_now; diesel keeps the message, not the code.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.starts_with("terminating connection") || message.starts_with("the database system is")
+        }
+        _ => false,
     }
 }
 
@@ -174,5 +196,59 @@ impl From<crate::nats::RpcError> for ApiError {
             crate::nats::RpcError::Unavailable(cause) => Self::Unavailable(cause),
             other => Self::Internal(other.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::ApiError;
+
+    fn db(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_database_that_went_away_is_unavailable() {
+        for err in [
+            db(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db(DatabaseErrorKind::ClosedConnection, "server closed the connection"),
+            db(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db(DatabaseErrorKind::Unknown, "the database system is starting up"),
+            Error::BrokenTransactionManager,
+            Error::RollbackErrorOnCommit {
+                commit_error: Box::new(db(DatabaseErrorKind::UnableToSendCommand, "connection closed")),
+                rollback_error: Box::new(Error::BrokenTransactionManager),
+            },
+        ] {
+            let shown = err.to_string();
+            assert!(
+                matches!(ApiError::from(err), ApiError::Unavailable(_)),
+                "{shown} should be a 503"
+            );
+        }
+    }
+
+    #[test]
+    fn other_database_errors_stay_internal() {
+        for err in [
+            db(DatabaseErrorKind::Unknown, "column \"x\" does not exist"),
+            db(DatabaseErrorKind::CheckViolation, "check failed"),
+            Error::RollbackTransaction,
+        ] {
+            let shown = err.to_string();
+            assert!(
+                matches!(ApiError::from(err), ApiError::Internal(_)),
+                "{shown} should be a 500"
+            );
+        }
+        assert!(matches!(
+            ApiError::from(db(DatabaseErrorKind::UniqueViolation, "dup")),
+            ApiError::Conflict { .. }
+        ));
     }
 }
