@@ -105,9 +105,11 @@ pub fn spawn(
                 match message {
                     Some(Ok(message)) => {
                         match serde_json::from_slice::<Event<ViewerCount>>(&message.payload) {
-                            Ok(event) => state
-                                .hub
-                                .viewer_count(event.payload.stream_id, event.payload.count),
+                            Ok(event) => state.hub.viewer_count(
+                                event.payload.stream_id,
+                                event.payload.count,
+                                event.occurred_at,
+                            ),
                             Err(error) => {
                                 tracing::warn!(error = %error, "ignored a malformed viewer count")
                             }

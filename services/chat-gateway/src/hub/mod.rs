@@ -29,6 +29,7 @@ use std::{
 };
 
 use bytestring::ByteString;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -68,7 +69,8 @@ pub enum Kind {
 /// The rooms of this instance and what they need to run.
 pub struct Hub {
     rooms: Mutex<HashMap<Uuid, Arc<Room>>>,
-    viewers: Mutex<HashMap<Uuid, i32>>,
+    /// The last viewer count of each stream with the time it was counted.
+    viewers: Mutex<HashMap<Uuid, (i32, DateTime<Utc>)>>,
     next_conn: AtomicU64,
     /// Short id of this instance, in `Chat-Origin` and listener ids.
     pub instance: String,
@@ -204,9 +206,22 @@ impl Hub {
         }
     }
 
-    /// Records a viewer count and forwards it to the room's sockets here.
-    pub fn viewer_count(&self, stream_id: Uuid, count: i32) {
-        lock(&self.viewers).insert(stream_id, count);
+    /// Records a viewer count and forwards it to the room's sockets here,
+    /// unless a count taken later is already known (a reopened consumer
+    /// reads the last count of every stream again, and two ingest-events
+    /// instances may publish out of order): a socket never sees a count go
+    /// back in time, and a joiner gets the newest one.
+    pub fn viewer_count(&self, stream_id: Uuid, count: i32, counted_at: DateTime<Utc>) {
+        {
+            let mut viewers = lock(&self.viewers);
+            match viewers.get(&stream_id) {
+                Some(&(known, at)) if at > counted_at || (at == counted_at && known == count) => {
+                    return;
+                }
+                _ => {}
+            }
+            viewers.insert(stream_id, (count, counted_at));
+        }
         let Some(room) = self.room(stream_id) else {
             return;
         };
@@ -223,7 +238,9 @@ impl Hub {
 
     /// The last viewer count known for a stream.
     pub fn current_viewers(&self, stream_id: Uuid) -> i32 {
-        lock(&self.viewers).get(&stream_id).copied().unwrap_or(0)
+        lock(&self.viewers)
+            .get(&stream_id)
+            .map_or(0, |&(count, _)| count)
     }
 
     /// Forgets the viewer count of a stream that ended.

@@ -143,6 +143,28 @@ async fn viewer_counts_reach_the_room_and_web_viewers_are_reported_as_listeners(
     );
     w.emit(w.subjects.viewers(stream), &count).await;
     assert_eq!(ws.recv_type("viewer_count").await["count"], 42);
+    // A count taken before the one known is dropped: the socket's next
+    // count is the newer one, and a joiner starts from the newest.
+    let counted = |count: i32, at| {
+        Event::new(
+            ViewerCount {
+                stream_id: stream,
+                count,
+                peak: 42,
+            },
+            at,
+        )
+    };
+    let stale = counted(7, count.occurred_at - chrono::Duration::seconds(1));
+    w.emit(w.subjects.viewers(stream), &stale).await;
+    let newer = counted(43, Utc::now());
+    w.emit(w.subjects.viewers(stream), &newer).await;
+    assert_eq!(ws.recv_type("viewer_count").await["count"], 43);
+    let mut joiner = connect(&chat, None).await;
+    assert_eq!(joiner.join(stream, None).await["viewer_count"], 43);
+    joiner.close().await;
+    let _ = next_report(&mut reports).await;
+    let _ = next_report(&mut reports).await;
 
     ws.close().await;
     let left = next_report(&mut reports).await;
