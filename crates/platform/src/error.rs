@@ -178,7 +178,8 @@ fn database_gone(err: &diesel::result::Error) -> bool {
         // cannot_connect_now; diesel keeps the message, not the code.
         Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
             let message = info.message();
-            message.starts_with("terminating connection") || message.starts_with("the database system is")
+            message.starts_with("terminating connection")
+                || message.starts_with("the database system is")
         }
         _ => false,
     }
@@ -213,15 +214,24 @@ mod tests {
     fn a_database_that_went_away_is_unavailable() {
         for err in [
             db(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
-            db(DatabaseErrorKind::ClosedConnection, "server closed the connection"),
+            db(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
             db(
                 DatabaseErrorKind::Unknown,
                 "terminating connection due to administrator command",
             ),
-            db(DatabaseErrorKind::Unknown, "the database system is starting up"),
+            db(
+                DatabaseErrorKind::Unknown,
+                "the database system is starting up",
+            ),
             Error::BrokenTransactionManager,
             Error::RollbackErrorOnCommit {
-                commit_error: Box::new(db(DatabaseErrorKind::UnableToSendCommand, "connection closed")),
+                commit_error: Box::new(db(
+                    DatabaseErrorKind::UnableToSendCommand,
+                    "connection closed",
+                )),
                 rollback_error: Box::new(Error::BrokenTransactionManager),
             },
         ] {

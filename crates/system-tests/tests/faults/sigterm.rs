@@ -1,4 +1,4 @@
-//! SIGTERM of live-catalog under a create load: requests in flight finish,
+//! SIGTERM of live-catalog (and of stream-key) under a create load: requests in flight finish,
 //! the process exits within its shutdown timeout with its outbox flushed.
 
 use std::time::Duration;
@@ -113,4 +113,53 @@ async fn sigterm_of_live_catalog_under_load() {
         );
     }
     assert_eq!(outbox_rows as usize, v.stored, "one outbox row per stream");
+}
+
+/// SIGTERM of stream-key under a create load: it stops answering
+/// `keys.issue` only after the calls in flight are answered, exits cleanly
+/// with its outbox flushed; creates meanwhile answer 503 and their retries
+/// succeed once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_of_stream_key_under_load() {
+    let tag = "keys-term";
+    let mut w = World::start().await;
+    let load = Load::start(&w.catalog.base(), &w.token, tag, 2);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let before = load.started();
+    let signalled = Instant::now();
+    w.keys.terminate();
+    let status = w.keys.wait_exit(EXIT_WITHIN + Duration::from_secs(5)).await;
+    let exit_in = signalled.elapsed();
+    let log_at_exit = w.keys.log_tail(20);
+    if status.is_some() {
+        w.keys.restart().await;
+    }
+    load.go_on_past(before, 10).await;
+    let report = load.finish().await;
+    let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
+    let v = verdict(&w, tag, &report).await;
+    let unavailable = report.count(|o| matches!(o, Outcome::Answer { status: 503, .. }));
+    println!(
+        "sigterm_stream_key: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
+         converged_in={}ms (exit_in={}ms, 503s while down={unavailable})",
+        report.operations,
+        report.acks.len(),
+        v.lost,
+        v.duplicated,
+        report.server_errors().len(),
+        converged_in.as_millis(),
+        exit_in.as_millis(),
+    );
+    let status =
+        status.unwrap_or_else(|| panic!("stream-key still running {exit_in:?} after SIGTERM"));
+    assert!(
+        status.success(),
+        "stream-key exited with {status}:\n{log_at_exit}"
+    );
+    assert!(exit_in <= EXIT_WITHIN, "exit took {exit_in:?}");
+    crate::assert_nothing_lost(&report, &v);
+    assert!(
+        before > 0 && report.operations > before,
+        "the load ran on both sides of the stop"
+    );
 }
