@@ -89,7 +89,8 @@ impl CommonResponses {
         }
     }
 
-    fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    /// Every operation of a path.
+    pub fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
         [
             &mut item.get,
             &mut item.put,

@@ -46,7 +46,64 @@ pub fn merged() -> Result<utoipa::openapi::OpenApi, serde_json::Error> {
             .retain(|path, _| !path.starts_with("/internal") && !path.starts_with("/hooks"));
         doc.merge(service);
     }
+    for item in doc.paths.paths.values_mut() {
+        for operation in CommonResponses::operations(item) {
+            add_gateway_answers(operation);
+        }
+    }
     Ok(doc)
+}
+
+/// What the gateway itself may answer on any route, before or instead of
+/// the upstream: the per-IP rate limit, and an upstream that refuses
+/// connections or does not answer in time; each with `Retry-After`.
+fn add_gateway_answers(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{
+        ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type, header::HeaderBuilder,
+    };
+    let answers = [
+        (
+            "429",
+            "`rate_limited`: this client is over its request quota",
+        ),
+        (
+            "503",
+            "`service_unavailable`: the upstream service is unavailable",
+        ),
+        (
+            "504",
+            "`gateway_timeout`: the upstream service did not answer in time",
+        ),
+    ];
+    for (status, description) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .header(
+                        "Retry-After",
+                        HeaderBuilder::new()
+                            .schema(
+                                ObjectBuilder::new()
+                                    .schema_type(Type::Integer)
+                                    .minimum(Some(1)),
+                            )
+                            .description(Some("Seconds to wait before retrying"))
+                            .build(),
+                    )
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorResponse")))
+                            .build(),
+                    )
+                    .build()
+                    .into()
+            });
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +143,19 @@ mod tests {
         );
         assert!(super::merged_services().contains(&"live-catalog"));
         assert!(super::merged_services().contains(&"ingest-events"));
+    }
+
+    #[test]
+    fn every_merged_operation_lists_the_gateways_own_answers() {
+        let mut doc = super::merged().expect("embedded documents parse");
+        for (path, item) in &mut doc.paths.paths {
+            for operation in veza_live_platform::openapi::CommonResponses::operations(item) {
+                for status in ["429", "503", "504"] {
+                    let answer = operation.responses.responses.get(status);
+                    assert!(answer.is_some(), "{path} does not list {status}");
+                }
+            }
+        }
     }
 
     #[test]
