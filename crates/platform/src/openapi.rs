@@ -53,6 +53,16 @@ const METHOD_NOT_ALLOWED_NOTE: &str = "A documented path asked with a method it 
 /// Responses an operation already lists are kept.
 pub struct CommonResponses;
 
+/// A documented error answer: the JSON error envelope, with `description`.
+pub fn error_answer(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorResponse")))
+            .build(),
+    )
+}
+
 impl CommonResponses {
     fn add_to(operation: &mut Operation) {
         let takes_json = operation
@@ -74,18 +84,7 @@ impl CommonResponses {
                 .responses
                 .responses
                 .entry(status.to_owned())
-                .or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description(description)
-                        .content(
-                            "application/json",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name("ErrorResponse")))
-                                .build(),
-                        )
-                        .build()
-                        .into()
-                });
+                .or_insert_with(|| error_answer(description).build().into());
         }
     }
 

@@ -58,9 +58,8 @@ pub fn merged() -> Result<utoipa::openapi::OpenApi, serde_json::Error> {
 /// the upstream: the per-IP rate limit, and an upstream that refuses
 /// connections or does not answer in time; each with `Retry-After`.
 fn add_gateway_answers(operation: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::{
-        ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type, header::HeaderBuilder,
-    };
+    use utoipa::openapi::{ObjectBuilder, Type, header::HeaderBuilder};
+    use veza_live_platform::openapi::error_answer;
     let answers = [
         (
             "429",
@@ -81,8 +80,7 @@ fn add_gateway_answers(operation: &mut utoipa::openapi::path::Operation) {
             .responses
             .entry(status.to_owned())
             .or_insert_with(|| {
-                ResponseBuilder::new()
-                    .description(description)
+                error_answer(description)
                     .header(
                         "Retry-After",
                         HeaderBuilder::new()
@@ -92,12 +90,6 @@ fn add_gateway_answers(operation: &mut utoipa::openapi::path::Operation) {
                                     .minimum(Some(1)),
                             )
                             .description(Some("Seconds to wait before retrying"))
-                            .build(),
-                    )
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorResponse")))
                             .build(),
                     )
                     .build()

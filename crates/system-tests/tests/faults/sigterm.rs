@@ -14,6 +14,18 @@ use crate::{
 /// actix's shutdown timeout (10 s) plus the outbox flush bound (5 s).
 const EXIT_WITHIN: Duration = Duration::from_secs(15);
 
+/// The service exited by itself, with success, within [`EXIT_WITHIN`].
+fn assert_clean_exit(
+    name: &str,
+    status: Option<std::process::ExitStatus>,
+    exit_in: Duration,
+    log: &str,
+) {
+    let status = status.unwrap_or_else(|| panic!("{name} still running {exit_in:?} after SIGTERM"));
+    assert!(status.success(), "{name} exited with {status}:\n{log}");
+    assert!(exit_in <= EXIT_WITHIN, "{name}'s exit took {exit_in:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_of_live_catalog_under_load() {
     let tag = "sigterm";
@@ -85,13 +97,7 @@ async fn sigterm_of_live_catalog_under_load() {
         in_flight.len(),
         exit_in.as_millis(),
     );
-    let status =
-        status.unwrap_or_else(|| panic!("live-catalog still running {exit_in:?} after SIGTERM"));
-    assert!(
-        status.success(),
-        "live-catalog exited with {status}:\n{log_at_exit}"
-    );
-    assert!(exit_in <= EXIT_WITHIN, "exit took {exit_in:?}");
+    assert_clean_exit("live-catalog", status, exit_in, &log_at_exit);
     assert_eq!(
         unpublished_at_exit, 0,
         "outbox rows left unpublished at exit"
@@ -150,13 +156,7 @@ async fn sigterm_of_stream_key_under_load() {
         converged_in.as_millis(),
         exit_in.as_millis(),
     );
-    let status =
-        status.unwrap_or_else(|| panic!("stream-key still running {exit_in:?} after SIGTERM"));
-    assert!(
-        status.success(),
-        "stream-key exited with {status}:\n{log_at_exit}"
-    );
-    assert!(exit_in <= EXIT_WITHIN, "exit took {exit_in:?}");
+    assert_clean_exit("stream-key", status, exit_in, &log_at_exit);
     crate::assert_nothing_lost(&report, &v);
     assert!(
         before > 0 && report.operations > before,
