@@ -12,6 +12,8 @@ mod nats_restart;
 mod pg_restart;
 mod process;
 mod sigterm;
+mod sigterm_gateway;
+mod sigterm_ingest;
 
 use std::{collections::HashMap, time::Duration};
 
@@ -170,6 +172,28 @@ impl<N: Broker> World<N> {
             token,
             _media: media,
         }
+    }
+
+    /// An ingest-events binary on this world's NATS, its database on the
+    /// test PostgreSQL, with `extra` added to its environment.
+    pub async fn start_ingest(&self, extra: &[(&str, &str)]) -> (TestDb, Service) {
+        let db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
+        let service = Service::start(
+            "ingest-events",
+            "veza-live-ingest-events",
+            env_of(
+                &db,
+                &self.prefix,
+                &self.nats.client_urls().join(","),
+                &[
+                    &[("INTERNAL_TOKEN", veza_live_system_tests::INTERNAL_TOKEN)],
+                    extra,
+                ]
+                .concat(),
+            ),
+        )
+        .await;
+        (db, service)
     }
 
     /// The ids of the user's streams in the catalog database, with titles.

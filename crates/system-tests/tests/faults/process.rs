@@ -1,5 +1,5 @@
 //! Real service binaries as child processes: started on a free port,
-//! ready once `/readyz` answers 200, stopped by PID when dropped.
+//! ready once `/readyz` (or another probe) answers 200, stopped by PID when dropped.
 
 use std::{
     collections::HashSet,
@@ -86,6 +86,8 @@ pub struct Service {
     env: Vec<(String, String)>,
     port: u16,
     log: PathBuf,
+    /// The path that answers 200 once the process is ready.
+    ready_path: &'static str,
     child: Option<Child>,
 }
 
@@ -93,6 +95,17 @@ impl Service {
     /// Starts `name` (of `package`) with exactly `env` plus `PATH` and
     /// `LISTEN_ADDR` on a free port, and waits until it is ready.
     pub async fn start(name: &'static str, package: &str, env: Vec<(String, String)>) -> Self {
+        Self::start_probing(name, package, env, "/readyz").await
+    }
+
+    /// [`Service::start`], ready once `ready_path` answers 200 (the
+    /// gateway's `/readyz` needs every upstream; `/healthz` only itself).
+    pub async fn start_probing(
+        name: &'static str,
+        package: &str,
+        env: Vec<(String, String)>,
+        ready_path: &'static str,
+    ) -> Self {
         let binary = binary(name, package);
         let log = std::env::temp_dir().join(format!(
             "veza-faults-{name}-{}.log",
@@ -104,6 +117,7 @@ impl Service {
             env,
             port: free_port(),
             log,
+            ready_path,
             child: None,
         };
         service.restart().await;
@@ -146,7 +160,7 @@ impl Service {
             .timeout(Duration::from_secs(2))
             .build()
             .expect("HTTP client");
-        let url = format!("{}/readyz", self.base());
+        let url = format!("{}{}", self.base(), self.ready_path);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Ok(res) = client.get(&url).send().await

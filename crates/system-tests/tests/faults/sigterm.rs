@@ -12,10 +12,10 @@ use crate::{
 };
 
 /// actix's shutdown timeout (10 s) plus the outbox flush bound (5 s).
-const EXIT_WITHIN: Duration = Duration::from_secs(15);
+pub const EXIT_WITHIN: Duration = Duration::from_secs(15);
 
 /// The service exited by itself, with success, within [`EXIT_WITHIN`].
-fn assert_clean_exit(
+pub fn assert_clean_exit(
     name: &str,
     status: Option<std::process::ExitStatus>,
     exit_in: Duration,
