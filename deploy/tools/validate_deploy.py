@@ -424,6 +424,14 @@ def check_k8s_overlay(c, root, bin_dir, known, overlay):
     nats = by_kind.get("StatefulSet", {}).get("nats")
     if not nats or nats["spec"].get("replicas") != 3 or not nats["spec"].get("volumeClaimTemplates"):
         problems.append("StatefulSet/nats: three replicas with volumeClaimTemplates required")
+    # Streams as replicated as the cluster is large: one node lost loses nothing.
+    nodes = str(nats["spec"].get("replicas")) if nats else None
+    for name, cm in by_kind.get("ConfigMap", {}).items():
+        data = cm.get("data") or {}
+        if "NATS_URL" in data and str(data.get("NATS_STREAM_REPLICAS")) != nodes:
+            problems.append(
+                f"ConfigMap/{name}: NATS_STREAM_REPLICAS must be {nodes}, the NATS StatefulSet's replicas"
+            )
     c.check(f"{label}: references (Services, ports, Ingress, PDBs, autoscalers, probes, resources)", problems)
 
     # Each container's environment, run through its binary.
