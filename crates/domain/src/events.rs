@@ -151,6 +151,22 @@ pub struct IngestEvent {
     pub listener_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_addr: Option<String>,
+    /// On `listener_joined`: who holds the listener's lease (a chat-gateway
+    /// instance), renewed by [`ListenerLeaseRenewal`]s. A listener whose
+    /// holder stops renewing is removed; one without a holder stays until
+    /// its `listener_left` or the end of the stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
+}
+
+/// Longest accepted lease holder name.
+pub const LEASE_HOLDER_MAX: usize = 64;
+
+/// Payload of `live.listeners.leases` (core NATS): the holder is alive and
+/// still serves the listeners it reported with `lease` = `holder`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerLeaseRenewal {
+    pub holder: String,
 }
 
 #[cfg(test)]
@@ -293,9 +309,10 @@ mod tests {
             stream_id: Some(id(2)),
             listener_id: Some("web:abc".into()),
             client_addr: None,
+            lease: None,
         };
         assert_eq!(
-            snapshot(event),
+            snapshot(event.clone()),
             json!({
                 "v": 1,
                 "event_id": "00000000-0000-0000-0000-000000000001",
@@ -304,6 +321,22 @@ mod tests {
                 "stream_id": "00000000-0000-0000-0000-000000000002",
                 "listener_id": "web:abc"
             })
+        );
+        let held = IngestEvent {
+            lease: Some("a1b2c3d4e5f6".into()),
+            ..event
+        };
+        assert_eq!(snapshot(held)["lease"], "a1b2c3d4e5f6");
+    }
+
+    #[test]
+    fn lease_renewal_snapshot() {
+        assert_eq!(
+            serde_json::to_value(ListenerLeaseRenewal {
+                holder: "a1b2c3d4e5f6".into()
+            })
+            .expect("json"),
+            json!({"holder": "a1b2c3d4e5f6"})
         );
     }
 

@@ -104,6 +104,10 @@ impl Subjects {
     pub fn rpc_stream_owner(&self) -> String {
         self.subject("live.rpc.catalog.stream_owner")
     }
+    /// Core NATS: lease renewals of listener holders (chat-gateway instances).
+    pub fn listener_leases(&self) -> String {
+        self.subject("live.listeners.leases")
+    }
     pub fn chat_room(&self, stream_id: Uuid) -> String {
         self.subject(&format!("chat.room.{stream_id}"))
     }
@@ -136,6 +140,7 @@ mod tests {
             s.chat_room(Uuid::nil()),
             "chat.room.00000000-0000-0000-0000-000000000000"
         );
+        assert_eq!(s.listener_leases(), "live.listeners.leases");
         assert_eq!(s.stream(STREAM_EVENTS), "LIVE_EVENTS");
     }
 

@@ -15,6 +15,9 @@
 //! - `CHAT_SOCKET_QUEUE` (default 256): frames queued for one socket; a
 //!   reader that lets it overflow is disconnected.
 //! - `CHAT_MAX_CONNECTIONS` (default 25000): sockets one worker holds.
+//! - `LISTENER_HEARTBEAT_MS` (default 5000, 100..=60000): how often the
+//!   instance renews the lease on the web listeners it reported; keep it
+//!   well under ingest-events' `LISTENER_LEASE_MS` (a third).
 //! - `HTTP_WORKERS` (default: the number of CPUs).
 
 use std::time::Duration;
@@ -86,6 +89,7 @@ pub struct Config {
     pub allowed_origins: AllowedOrigins,
     pub chat: ChatConfig,
     pub max_connections: usize,
+    pub listener_heartbeat: Duration,
     pub http_workers: usize,
 }
 
@@ -147,6 +151,13 @@ impl Config {
             env.parse_or("CHAT_MAX_CONNECTIONS", 25_000usize)?,
             1,
         )?;
+        let heartbeat_ms: u64 = env.parse_or("LISTENER_HEARTBEAT_MS", 5000)?;
+        if !(100..=60_000).contains(&heartbeat_ms) {
+            return Err(ConfigError::invalid(
+                "LISTENER_HEARTBEAT_MS",
+                "must be 100..=60000",
+            ));
+        }
         Ok(Self {
             common: CommonConfig::from_env(env, "chat-gateway", "127.0.0.1:8084")?,
             allowed_origins: AllowedOrigins::parse(&origins)?,
@@ -158,6 +169,7 @@ impl Config {
                 socket_queue,
             },
             max_connections,
+            listener_heartbeat: Duration::from_millis(heartbeat_ms),
             http_workers,
         })
     }
@@ -195,6 +207,7 @@ mod tests {
             ("CHAT_IDLE_TIMEOUT_MS", "100"),
             ("CHAT_SOCKET_QUEUE", "1"),
             ("HTTP_WORKERS", "0"),
+            ("LISTENER_HEARTBEAT_MS", "50"),
         ] {
             match load(&[(name, value)]) {
                 Err(ConfigError::Invalid { name: bad, .. }) => assert_eq!(bad, name),

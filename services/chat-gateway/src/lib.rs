@@ -75,6 +75,11 @@ impl Application {
             pool.clone(),
             reporter,
         ));
+        let heartbeat_task = hub::listeners::spawn_heartbeat(
+            hub.clone(),
+            config.listener_heartbeat,
+            late_cancel.clone(),
+        );
         let verifier = JwtVerifier::new(&common.jwt);
         let state = AppState {
             pool: pool.clone(),
@@ -147,7 +152,7 @@ impl Application {
             cancel,
             tasks,
             late_cancel,
-            late_tasks: vec![reporter_task],
+            late_tasks: vec![reporter_task, heartbeat_task],
         })
     }
 

@@ -22,6 +22,9 @@
 //!   again from the `listeners` table at start-up and this often, so a count
 //!   whose publication was lost (a crash between the write and the publish)
 //!   converges.
+//! - `LISTENER_LEASE_MS` (default 15000, 1000..=600000): how long a
+//!   renewal of a listener holder's lease (a chat-gateway instance's
+//!   heartbeat) lasts; its listeners are removed when it lapses.
 //! - `RTMP_STAT_URL` (default `http://127.0.0.1:8090/stat`): nginx-rtmp's
 //!   statistics (`rtmp_stat all`), read for stream health.
 //! - `HEALTH_SAMPLE_INTERVAL_MS` (default 2000, 200..=60000): how often
@@ -46,6 +49,7 @@ pub struct Config {
     pub event_session_lease: Duration,
     pub viewer_publish_interval: Duration,
     pub viewer_refresh: Duration,
+    pub listener_lease: Duration,
     pub rtmp_stat_url: String,
     pub health_sample_interval: Duration,
     pub http_workers: usize,
@@ -86,6 +90,13 @@ impl Config {
                 "must be 50..=60000",
             ));
         }
+        let listener_lease_ms: u64 = env.parse_or("LISTENER_LEASE_MS", 15_000)?;
+        if !(1000..=600_000).contains(&listener_lease_ms) {
+            return Err(ConfigError::invalid(
+                "LISTENER_LEASE_MS",
+                "must be 1000..=600000",
+            ));
+        }
         let sample_ms: u64 = env.parse_or("HEALTH_SAMPLE_INTERVAL_MS", 2000)?;
         if !(200..=60_000).contains(&sample_ms) {
             return Err(ConfigError::invalid(
@@ -104,6 +115,7 @@ impl Config {
             event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
             viewer_publish_interval: Duration::from_millis(interval_ms),
             viewer_refresh: seconds(env, "VIEWER_REFRESH_S", 30)?,
+            listener_lease: Duration::from_millis(listener_lease_ms),
             rtmp_stat_url: env.url_or("RTMP_STAT_URL", "http://127.0.0.1:8090/stat")?,
             health_sample_interval: Duration::from_millis(sample_ms),
             http_workers: http_workers(env)?,

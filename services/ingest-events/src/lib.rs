@@ -85,6 +85,7 @@ impl Application {
             Leases {
                 rtmp: config.session_lease,
                 events: config.event_session_lease,
+                listeners: config.listener_lease,
             },
             control,
             config.internal_token.expose_secret(),
@@ -121,6 +122,10 @@ impl Application {
             cancel.clone(),
         ));
         tasks.push(events::leases::spawn(state.clone(), cancel.clone()));
+        tasks.push(events::listener_leases::spawn(
+            state.clone(),
+            cancel.clone(),
+        ));
         tasks.push(health::sampler::spawn(
             state.clone(),
             config.health_sample_interval,

@@ -25,6 +25,14 @@ diesel::table! {
         stream_id -> Uuid,
         listener_id -> Text,
         joined_at -> Timestamptz,
+        lease -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    listener_leases (holder) {
+        holder -> Text,
+        expires_at -> Timestamptz,
     }
 }
 

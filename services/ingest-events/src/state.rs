@@ -51,6 +51,8 @@ pub struct RtmpSettings {
 pub struct Leases {
     pub rtmp: Duration,
     pub events: Duration,
+    /// How long a renewal of a listener holder's lease lasts.
+    pub listeners: Duration,
 }
 
 impl Leases {

@@ -31,7 +31,7 @@ use veza_live_test_support::{NatsServer, TestDb, token_for, unique_prefix};
 
 use crate::{env_of, process::Service};
 
-const ORIGIN: &str = "http://app.test";
+pub const ORIGIN: &str = "http://app.test";
 /// Chatting users, split over the two instances.
 const CLIENTS: usize = 8;
 /// Time between two messages of one client.
@@ -39,7 +39,7 @@ const EVERY: Duration = Duration::from_millis(250);
 /// How long the clients chat.
 const CHAT_FOR: Duration = Duration::from_millis(4500);
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What one client saw.
@@ -82,7 +82,7 @@ struct Client {
     seen: Mutex<Seen>,
 }
 
-async fn connect(port: u16, token: &str) -> Option<Socket> {
+pub async fn connect(port: u16, token: &str) -> Option<Socket> {
     let mut req = format!("ws://127.0.0.1:{port}/ws")
         .into_client_request()
         .expect("request");

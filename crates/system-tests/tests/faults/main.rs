@@ -4,6 +4,7 @@
 
 mod kill_catalog;
 mod kill_chat;
+mod kill_chat_viewers;
 mod kill_ingest;
 mod kill_keys;
 mod load;

@@ -254,6 +254,7 @@ async fn the_nats_ingest_subject_takes_a_stream_key_and_reports_are_heartbeats()
                 stream_id: None,
                 listener_id: None,
                 client_addr: Some("198.51.100.4".into()),
+                lease: None,
             },
             Utc::now(),
         );
@@ -355,6 +356,7 @@ async fn restarting_live_catalog_while_events_flow_loses_none() {
                 stream_id: Some(Uuid::parse_str(id).expect("uuid")),
                 listener_id: None,
                 client_addr: None,
+                lease: None,
             },
             Utc::now(),
         );

@@ -3,8 +3,15 @@
 //! on `live.ingest.events` (JetStream `LIVE_INGEST`), `Nats-Msg-Id` = event
 //! id. Reports are queued (bounded) and published in the background with a
 //! few retries, so a socket never waits for JetStream.
+//!
+//! Every report names this instance as the listener's lease holder, and
+//! [`spawn_heartbeat`] renews that lease on `live.listeners.leases`: when
+//! the instance dies without saying goodbye, ingest-events removes its
+//! listeners once the lease lapses. After NATS comes back, the heartbeat
+//! reports every current listener again, in case ingest-events removed
+//! them meanwhile (a repeated join changes nothing).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_nats::jetstream;
 use chrono::Utc;
@@ -14,10 +21,11 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
     Subjects,
-    events::{Event, IngestEvent, IngestEventType},
+    events::{Event, IngestEvent, IngestEventType, ListenerLeaseRenewal},
 };
 use veza_live_platform::nats::publish_event;
 
+use super::Hub;
 use crate::metrics as m;
 
 /// Reports waiting to be published.
@@ -33,6 +41,8 @@ const DRAIN: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct ListenerReporter {
     tx: mpsc::Sender<Event<IngestEvent>>,
+    /// Short id of this instance: the lease holder of its listeners.
+    holder: Arc<str>,
 }
 
 impl ListenerReporter {
@@ -45,7 +55,13 @@ impl ListenerReporter {
     ) -> (Self, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let handle = tokio::spawn(publish_all(js, subjects, rx, stop));
-        (Self { tx }, handle)
+        let holder = Uuid::new_v4().simple().to_string()[..12].into();
+        (Self { tx, holder }, handle)
+    }
+
+    /// Short id of this instance, the lease holder of its listeners.
+    pub fn holder(&self) -> &str {
+        &self.holder
     }
 
     /// A socket joined a live room.
@@ -66,6 +82,7 @@ impl ListenerReporter {
                 stream_id: Some(stream_id),
                 listener_id: Some(listener_id),
                 client_addr: None,
+                lease: (kind == IngestEventType::ListenerJoined).then(|| self.holder.to_string()),
             },
             Utc::now(),
         );
@@ -134,4 +151,47 @@ async fn publish_one(js: &jetstream::Context, subject: String, event: Event<Inge
             }
         }
     }
+}
+
+/// Renews this instance's listener lease every `every` until `stop` fires;
+/// after a NATS outage, reports every current listener again first.
+pub fn spawn_heartbeat(hub: Arc<Hub>, every: Duration, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let subject = hub.subjects.listener_leases();
+        let renewal = match serde_json::to_vec(&ListenerLeaseRenewal {
+            holder: hub.reporter.holder().to_owned(),
+        }) {
+            Ok(payload) => bytes::Bytes::from(payload),
+            Err(error) => {
+                tracing::error!(error = %error, "could not encode a lease renewal");
+                return;
+            }
+        };
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut was_connected = true;
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = ticker.tick() => {}
+            }
+            let connected = hub.nats.connection_state() == async_nats::connection::State::Connected;
+            if connected && !was_connected {
+                let listeners = hub.listening();
+                tracing::info!(
+                    listeners = listeners.len(),
+                    "NATS is back; reporting current listeners again"
+                );
+                for (stream_id, listener_id) in listeners {
+                    hub.reporter.joined(stream_id, listener_id);
+                }
+            }
+            was_connected = connected;
+            if connected
+                && let Err(error) = hub.nats.publish(subject.clone(), renewal.clone()).await
+            {
+                tracing::warn!(error = %error, "lease renewal not sent");
+            }
+        }
+    })
 }

@@ -102,7 +102,7 @@ impl Hub {
             rooms: Mutex::default(),
             viewers: Mutex::default(),
             next_conn: AtomicU64::new(1),
-            instance: Uuid::new_v4().simple().to_string()[..12].to_owned(),
+            instance: reporter.holder().to_owned(),
             nats,
             subjects,
             pool,
@@ -169,6 +169,19 @@ impl Hub {
         if let Some(room) = emptied {
             room.stop();
         }
+    }
+
+    /// Every socket here counted as a listener: (stream, listener id).
+    pub fn listening(&self) -> Vec<(Uuid, String)> {
+        let rooms: Vec<Arc<Room>> = lock(&self.rooms).values().cloned().collect();
+        rooms
+            .iter()
+            .flat_map(|room| {
+                room.listener_ids(&self.instance)
+                    .into_iter()
+                    .map(|id| (room.stream_id, id))
+            })
+            .collect()
     }
 
     /// The room if it is active here.

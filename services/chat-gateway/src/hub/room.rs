@@ -128,6 +128,16 @@ impl Room {
         lock(&self.members).map.len()
     }
 
+    /// The listener ids of the members counted as listeners.
+    pub(super) fn listener_ids(&self, instance: &str) -> Vec<String> {
+        lock(&self.members)
+            .map
+            .iter()
+            .filter(|(_, member)| member.listening)
+            .map(|(conn_id, member)| member.listener_id(instance, *conn_id))
+            .collect()
+    }
+
     /// Whether the room has no member here.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
-    events::{EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated},
+    events::{
+        EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated, LEASE_HOLDER_MAX,
+    },
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
 use veza_live_platform::consumer::{self, ConsumerSpec, HandleError};
@@ -127,8 +129,14 @@ pub async fn apply(
             if listener.chars().count() > ingest::LISTENER_ID_MAX {
                 return Err(missing("listener_id of at most 200 characters"));
             }
+            let lease = event.lease.as_deref();
+            if lease.is_some_and(|l| l.is_empty() || l.chars().count() > LEASE_HOLDER_MAX) {
+                return Err(IngestError::Invalid(format!(
+                    "lease must be 1 to {LEASE_HOLDER_MAX} characters"
+                )));
+            }
             if event.kind == IngestEventType::ListenerJoined {
-                ingest::join(state, stream_id, &listener, origin)
+                ingest::join(state, stream_id, &listener, lease, origin)
                     .await
                     .map(|joined| joined == ingest::Joined::Counted)
             } else {

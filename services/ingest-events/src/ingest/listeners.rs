@@ -29,13 +29,15 @@ pub enum Joined {
     NotLive,
 }
 
-/// Adds a listener to a live stream.
+/// Adds a listener to a live stream, held by `lease` when given (it then
+/// stays while its holder renews that lease).
 ///
 /// Fails when the database is unavailable.
 pub async fn join(
     state: &AppState,
     stream_id: Uuid,
     listener_id: &str,
+    lease: Option<&str>,
     origin: Origin,
 ) -> Result<Joined, IngestError> {
     let mut conn = state.pool.get().await?;
@@ -50,11 +52,13 @@ pub async fn join(
             if session.source != Source::Rtmp.as_str() {
                 sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
             }
-            Ok(if listeners::join(conn, stream_id, listener_id).await? {
-                Joined::Counted
-            } else {
-                Joined::AlreadyThere
-            })
+            Ok(
+                if listeners::join(conn, stream_id, listener_id, lease).await? {
+                    Joined::Counted
+                } else {
+                    Joined::AlreadyThere
+                },
+            )
         })
         .await?;
     let counted = joined == Joined::Counted;

@@ -159,6 +159,7 @@ pub async fn on_play(
         &state,
         stream_id,
         &listener,
+        None,
         Origin::now(Source::Rtmp, form.addr),
     )
     .await

@@ -161,6 +161,7 @@ pub async fn stream_event(
         stream_id: body.stream_id,
         listener_id: body.listener_id,
         client_addr: body.client_addr,
+        lease: None,
     };
     let applied = consume::apply(&state, event, origin)
         .await
