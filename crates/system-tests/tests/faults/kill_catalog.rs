@@ -33,20 +33,11 @@ async fn kill_9_live_catalog_during_a_create_load() {
     let (outbox_rows, _) = w.outbox().await;
     let errors_before = report.count(|o| !matches!(o, crate::load::Outcome::Answer { .. }));
     println!(
-        "kill_9_live_catalog: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
-         converged_in={}ms (kills=3 restarts_ready_in={restart_ms:?}ms, ops before first kill={before_kill}, transport errors={errors_before}, \
+        "kill_9_live_catalog: {} \
+         (kills=3 restarts_ready_in={restart_ms:?}ms, ops before first kill={before_kill}, transport errors={errors_before}, \
          replayed after an error={})",
-        report.operations,
-        report.acks.len(),
-        v.lost,
-        v.duplicated,
-        report.server_errors().len(),
-        converged_in.as_millis(),
-        report
-            .acks
-            .iter()
-            .filter(|a| a.after_error && a.replayed)
-            .count(),
+        crate::summary(&report, &v, converged_in),
+        report.replayed_after_error(),
     );
     crate::assert_nothing_lost(&report, &v);
     assert!(

@@ -29,14 +29,9 @@ async fn kill_9_stream_key_during_a_create_load() {
     let unavailable =
         report.count(|o| matches!(o, crate::load::Outcome::Answer { status: 503, .. }));
     println!(
-        "kill_9_stream_key: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
-         converged_in={}ms (restart ready in {restart_ms}ms, ops before the kill={before_kill}, 503s while down={unavailable})",
-        report.operations,
-        report.acks.len(),
-        v.lost,
-        v.duplicated,
-        report.server_errors().len(),
-        converged_in.as_millis(),
+        "kill_9_stream_key: {} \
+         (restart ready in {restart_ms}ms, ops before the kill={before_kill}, 503s while down={unavailable})",
+        crate::summary(&report, &v, converged_in),
     );
     crate::assert_nothing_lost(&report, &v);
     assert!(

@@ -80,6 +80,31 @@ impl Report {
     pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
         self.attempts.iter().filter(|a| pred(&a.outcome)).count()
     }
+
+    /// Attempts sent before `at` and ended after it.
+    pub fn in_flight_at(&self, at: Instant) -> Vec<&Attempt> {
+        self.attempts
+            .iter()
+            .filter(|a| a.start < at && a.end > at)
+            .collect()
+    }
+
+    /// Attempts whose connection broke after the response headers.
+    pub fn reset_after_headers(&self) -> Vec<&Attempt> {
+        self.attempts
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::BodyFailed { .. }))
+            .collect()
+    }
+
+    /// Operations whose 201 was a replay after a transport error: the
+    /// server handled an earlier attempt whose answer never came back.
+    pub fn replayed_after_error(&self) -> usize {
+        self.acks
+            .iter()
+            .filter(|a| a.after_error && a.replayed)
+            .count()
+    }
 }
 
 /// The title of operation `op` (titles are unique per load, so a duplicate

@@ -347,6 +347,19 @@ pub async fn verdict<N: Broker>(world: &World<N>, tag: &str, report: &load::Repo
     }
 }
 
+/// The figures every create-load scenario prints first.
+pub fn summary(report: &load::Report, v: &Verdict, converged_in: Duration) -> String {
+    format!(
+        "operations={} acknowledged={} lost={} duplicated={} 5xx={} converged_in={}ms",
+        report.operations,
+        report.acks.len(),
+        v.lost,
+        v.duplicated,
+        report.server_errors().len(),
+        converged_in.as_millis(),
+    )
+}
+
 /// The invariants of every load scenario: each operation got its 201, no
 /// answer was a 5xx other than a fast 503, and the database holds each
 /// acknowledged create exactly once.

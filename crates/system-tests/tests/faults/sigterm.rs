@@ -51,20 +51,12 @@ async fn sigterm_of_live_catalog_under_load() {
     let v = verdict(&w, tag, &report).await;
     let (outbox_rows, _) = w.outbox().await;
 
-    let in_flight: Vec<_> = report
-        .attempts
-        .iter()
-        .filter(|a| a.start < signalled && a.end > signalled)
-        .collect();
+    let in_flight = report.in_flight_at(signalled);
     let completed = in_flight
         .iter()
         .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
         .count();
-    let after_headers_reset: Vec<_> = report
-        .attempts
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::BodyFailed { .. }))
-        .collect();
+    let after_headers_reset = report.reset_after_headers();
     let slow_503: Vec<_> = report
         .attempts
         .iter()
@@ -78,22 +70,13 @@ async fn sigterm_of_live_catalog_under_load() {
         report.count(|o| matches!(o, Outcome::NoHeaders { connect: false, .. }));
     // A request the old process handled but whose answer never came back:
     // its retry is a replay after a transport error.
-    let responses_dropped = report
-        .acks
-        .iter()
-        .filter(|a| a.after_error && a.replayed)
-        .count();
+    let responses_dropped = report.replayed_after_error();
     println!(
-        "sigterm_live_catalog: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
-         converged_in={}ms (in flight at SIGTERM={} completed={completed}, exit_in={}ms, \
+        "sigterm_live_catalog: {} \
+         (in flight at SIGTERM={} completed={completed}, exit_in={}ms, \
          unpublished at exit={unpublished_at_exit}/{rows_at_exit}, resets before headers={resets_before_headers}, \
          responses dropped={responses_dropped})",
-        report.operations,
-        report.acks.len(),
-        v.lost,
-        v.duplicated,
-        report.server_errors().len(),
-        converged_in.as_millis(),
+        crate::summary(&report, &v, converged_in),
         in_flight.len(),
         exit_in.as_millis(),
     );
@@ -146,14 +129,9 @@ async fn sigterm_of_stream_key_under_load() {
     let v = verdict(&w, tag, &report).await;
     let unavailable = report.count(|o| matches!(o, Outcome::Answer { status: 503, .. }));
     println!(
-        "sigterm_stream_key: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
-         converged_in={}ms (exit_in={}ms, 503s while down={unavailable})",
-        report.operations,
-        report.acks.len(),
-        v.lost,
-        v.duplicated,
-        report.server_errors().len(),
-        converged_in.as_millis(),
+        "sigterm_stream_key: {} \
+         (exit_in={}ms, 503s while down={unavailable})",
+        crate::summary(&report, &v, converged_in),
         exit_in.as_millis(),
     );
     assert_clean_exit("stream-key", status, exit_in, &log_at_exit);

@@ -60,36 +60,19 @@ async fn sigterm_of_api_gateway_under_load() {
     let converged_in = w.wait_outbox_published(Duration::from_secs(20)).await;
     let v = verdict(&w, tag, &report).await;
 
-    let in_flight: Vec<_> = report
-        .attempts
-        .iter()
-        .filter(|a| a.start < signalled && a.end > signalled)
-        .collect();
+    let in_flight = report.in_flight_at(signalled);
     let completed = in_flight
         .iter()
         .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
         .count();
-    let after_headers_reset: Vec<_> = report
-        .attempts
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::BodyFailed { .. }))
-        .collect();
+    let after_headers_reset = report.reset_after_headers();
     let refused = report.count(|o| matches!(o, Outcome::NoHeaders { connect: true, .. }));
-    let replays_after_error = report
-        .acks
-        .iter()
-        .filter(|a| a.after_error && a.replayed)
-        .count();
+    let replays_after_error = report.replayed_after_error();
     println!(
-        "sigterm_api_gateway: operations={} acknowledged={} lost={} duplicated={} 5xx={} \
-         converged_in={}ms (in flight at SIGTERM={} completed={completed}, exit_in={}ms, \
+        "sigterm_api_gateway: {} \
+         (in flight at SIGTERM={} completed={completed}, exit_in={}ms, \
          refused connects while down={refused}, replayed after a transport error={replays_after_error})",
-        report.operations,
-        report.acks.len(),
-        v.lost,
-        v.duplicated,
-        report.server_errors().len(),
-        converged_in.as_millis(),
+        crate::summary(&report, &v, converged_in),
         in_flight.len(),
         exit_in.as_millis(),
     );
