@@ -24,6 +24,31 @@ pub type PoolError = deadpool::PoolError;
 /// How long a request waits for a pooled connection before answering 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
 
+/// A pool for one HTTP worker, built inside that worker: its connections
+/// are opened, and their driver tasks run, on the worker's own runtime, so
+/// a request and its database I/O never change threads. Only that worker
+/// uses it, and it is dropped with the worker after its drain, so no other
+/// worker's request can lose a connection when this one stops.
+///
+/// Fails only when the pool configuration is invalid.
+pub fn worker_pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose_secret());
+    build(manager, max_size)
+}
+
+fn build(
+    manager: AsyncDieselConnectionManager<AsyncPgConnection>,
+    max_size: usize,
+) -> anyhow::Result<DbPool> {
+    Ok(deadpool::Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(POOL_WAIT))
+        .recycle_timeout(Some(POOL_WAIT))
+        .runtime(::deadpool::Runtime::Tokio1)
+        .build()?)
+}
+
 /// Builds a pool; connections are opened lazily.
 ///
 /// Fails only when the pool configuration is invalid.
@@ -52,13 +77,7 @@ pub fn pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
         url.expose_secret(),
         config,
     );
-    Ok(deadpool::Pool::builder(manager)
-        .max_size(max_size)
-        .wait_timeout(Some(POOL_WAIT))
-        .create_timeout(Some(POOL_WAIT))
-        .recycle_timeout(Some(POOL_WAIT))
-        .runtime(::deadpool::Runtime::Tokio1)
-        .build()?)
+    build(manager, max_size)
 }
 
 /// Runs pending migrations once (`migrations` returns the service's

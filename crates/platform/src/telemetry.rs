@@ -19,6 +19,8 @@ use crate::config::LogFormat;
 #[must_use = "dropping the guard stops trace export"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    /// Writes the lines still queued when dropped.
+    _log_writer: tracing_appender::non_blocking::WorkerGuard,
 }
 
 impl TelemetryGuard {
@@ -67,21 +69,33 @@ pub fn init(
     let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer(service_name));
     let provider = Some(provider);
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    // Lines are formatted on the calling thread and written to stdout by a
+    // thread of their own, so a request never waits for the write; when the
+    // queue is full the caller waits rather than a line being dropped.
+    let (writer, log_writer) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     let result = match format {
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
                     .with_span_list(false),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Pretty => registry
+            .with(tracing_subscriber::fmt::layer().with_writer(writer))
+            .try_init(),
     };
     // A subscriber already installed (tests) is not an error.
     let _ = result;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard {
+        provider,
+        _log_writer: log_writer,
+    })
 }
 
 /// The W3C headers of the current span's context, to send onward.

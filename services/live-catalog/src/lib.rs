@@ -101,10 +101,27 @@ impl Application {
         // A known path with another method answers 405 with `Allow`.
         let known_routes =
             web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
+        // Each worker's requests use a pool of their own, opened on that
+        // worker's runtime; background work keeps the shared pool.
+        let database_url = common.database_url.clone();
+        let per_worker = common
+            .database_pool_size
+            .div_ceil(config.http_workers)
+            .max(2);
         let server = HttpServer::new(move || {
+            let state = match platform_db::worker_pool(&database_url, per_worker) {
+                Ok(pool) => web::Data::new(AppState {
+                    pool,
+                    ..state.get_ref().clone()
+                }),
+                Err(error) => {
+                    tracing::warn!(error = %error, "no worker pool; this worker uses the shared one");
+                    state.clone()
+                }
+            };
             App::new()
                 .wrap(from_fn(http::observe))
-                .app_data(state.clone())
+                .app_data(state)
                 .app_data(verifier.clone())
                 .app_data(readiness.clone())
                 .app_data(http::json_config())
