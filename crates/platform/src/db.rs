@@ -36,6 +36,34 @@ pub fn worker_pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool
     build(manager, max_size)
 }
 
+/// Connections in each worker's pool: the service's pool size split among
+/// its HTTP workers, at least 2.
+pub fn per_worker(pool_size: usize, workers: usize) -> usize {
+    pool_size.div_ceil(workers.max(1)).max(2)
+}
+
+/// For one HTTP worker (call it in the `HttpServer::new` factory): a copy
+/// of `shared` whose pool, reached by `pool_of`, is a [`worker_pool`] of
+/// `max_size`; `shared` itself when that pool cannot be built.
+pub fn with_worker_pool<S: Clone + 'static>(
+    shared: &actix_web::web::Data<S>,
+    url: &SecretString,
+    max_size: usize,
+    pool_of: fn(&mut S) -> &mut DbPool,
+) -> actix_web::web::Data<S> {
+    match worker_pool(url, max_size) {
+        Ok(pool) => {
+            let mut state = shared.get_ref().clone();
+            *pool_of(&mut state) = pool;
+            actix_web::web::Data::new(state)
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "no worker pool; this worker uses the shared one");
+            shared.clone()
+        }
+    }
+}
+
 fn build(
     manager: AsyncDieselConnectionManager<AsyncPgConnection>,
     max_size: usize,

@@ -143,10 +143,16 @@ impl Application {
         // A known path with another method answers 405 with `Allow`.
         let known_routes =
             web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
+        // Each worker's requests use a pool of their own, opened on that
+        // worker's runtime; background work keeps the shared pool.
+        let database_url = common.database_url.clone();
+        let per_worker = platform_db::per_worker(common.database_pool_size, config.http_workers);
         let server = HttpServer::new(move || {
+            let state =
+                platform_db::with_worker_pool(&state, &database_url, per_worker, |s| &mut s.pool);
             App::new()
                 .wrap(from_fn(http::observe))
-                .app_data(state.clone())
+                .app_data(state)
                 .app_data(verifier.clone())
                 .app_data(readiness.clone())
                 .app_data(http::json_config())

@@ -104,21 +104,10 @@ impl Application {
         // Each worker's requests use a pool of their own, opened on that
         // worker's runtime; background work keeps the shared pool.
         let database_url = common.database_url.clone();
-        let per_worker = common
-            .database_pool_size
-            .div_ceil(config.http_workers)
-            .max(2);
+        let per_worker = platform_db::per_worker(common.database_pool_size, config.http_workers);
         let server = HttpServer::new(move || {
-            let state = match platform_db::worker_pool(&database_url, per_worker) {
-                Ok(pool) => web::Data::new(AppState {
-                    pool,
-                    ..state.get_ref().clone()
-                }),
-                Err(error) => {
-                    tracing::warn!(error = %error, "no worker pool; this worker uses the shared one");
-                    state.clone()
-                }
-            };
+            let state =
+                platform_db::with_worker_pool(&state, &database_url, per_worker, |s| &mut s.pool);
             App::new()
                 .wrap(from_fn(http::observe))
                 .app_data(state)
