@@ -142,6 +142,20 @@ pub async fn find_for_update(
         .optional()
 }
 
+/// Holds, until the transaction ends, the lock that orders every start and
+/// every end of one stream: without it, a start and an end of a stream
+/// with no session yet, applied at the same moment, each see no session of
+/// the other, and the stream gets both an ended and an active session.
+pub async fn lock_stream(conn: &mut AsyncPgConnection, stream_id: Uuid) -> QueryResult<()> {
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&stream_id.as_bytes()[..8]);
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(i64::from_be_bytes(key))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Whether the stream has an ended session (it must not restart).
 pub async fn stream_has_ended(conn: &mut AsyncPgConnection, stream_id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -180,6 +180,8 @@ async fn tombstone(
     let mut conn = state.pool.get().await?;
     let subjects = &state.subjects;
     conn.transaction(async |conn| {
+        // A start of this stream being applied now commits first.
+        sessions::lock_stream(conn, stream_id).await?;
         if !first_delivery(conn, "ingest-events", origin.event_id).await? {
             return Ok::<_, IngestError>(None);
         }

@@ -127,6 +127,7 @@ async fn start_inner(
     let mut conn = state.pool.get().await?;
     let outcome = conn
         .transaction(async |conn| {
+            sessions::lock_stream(conn, stream_id).await?;
             if !first_delivery(conn, "ingest-events", origin.event_id).await? {
                 return Ok(None);
             }
