@@ -56,6 +56,11 @@ pub struct Leases {
 }
 
 impl Leases {
+    /// How long one renewal of a listener holder's lease lasts.
+    pub fn listener_lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.listeners).unwrap_or(chrono::Duration::seconds(15))
+    }
+
     /// When a session of `source` renewed now expires.
     pub fn until(&self, source: Source) -> DateTime<Utc> {
         let lease = match source {

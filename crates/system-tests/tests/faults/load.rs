@@ -89,6 +89,14 @@ impl Report {
             .collect()
     }
 
+    /// Of `attempts`, how many got their 201.
+    pub fn created(attempts: &[&Attempt]) -> usize {
+        attempts
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
+            .count()
+    }
+
     /// Attempts whose connection broke after the response headers.
     pub fn reset_after_headers(&self) -> Vec<&Attempt> {
         self.attempts

@@ -52,10 +52,7 @@ async fn sigterm_of_live_catalog_under_load() {
     let (outbox_rows, _) = w.outbox().await;
 
     let in_flight = report.in_flight_at(signalled);
-    let completed = in_flight
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
-        .count();
+    let completed = crate::load::Report::created(&in_flight);
     let after_headers_reset = report.reset_after_headers();
     let slow_503: Vec<_> = report
         .attempts

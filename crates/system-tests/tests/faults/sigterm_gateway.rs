@@ -61,10 +61,7 @@ async fn sigterm_of_api_gateway_under_load() {
     let v = verdict(&w, tag, &report).await;
 
     let in_flight = report.in_flight_at(signalled);
-    let completed = in_flight
-        .iter()
-        .filter(|a| matches!(a.outcome, Outcome::Answer { status: 201, .. }))
-        .count();
+    let completed = crate::load::Report::created(&in_flight);
     let after_headers_reset = report.reset_after_headers();
     let refused = report.count(|o| matches!(o, Outcome::NoHeaders { connect: true, .. }));
     let resets_before_headers =

@@ -62,8 +62,7 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
 /// Removes the listeners of lapsed holders; marks their streams' counts.
 async fn expire_listeners(state: &AppState) -> anyhow::Result<()> {
     let now = Utc::now();
-    let lease =
-        chrono::Duration::from_std(state.leases.listeners).unwrap_or(chrono::Duration::seconds(15));
+    let lease = state.leases.listener_lease();
     let streams = {
         let mut conn = state.pool.get().await?;
         listeners::expire(&mut conn, now, now - lease).await?

@@ -56,9 +56,7 @@ async fn store(state: &AppState, payload: &[u8]) -> anyhow::Result<()> {
     if holder.is_empty() || holder.chars().count() > LEASE_HOLDER_MAX {
         anyhow::bail!("holder must be 1 to {LEASE_HOLDER_MAX} characters");
     }
-    let until = Utc::now()
-        + chrono::Duration::from_std(state.leases.listeners)
-            .unwrap_or(chrono::Duration::seconds(15));
+    let until = Utc::now() + state.leases.listener_lease();
     let mut conn = state.pool.get().await?;
     listeners::renew_lease(&mut conn, &holder, until).await?;
     Ok(())
