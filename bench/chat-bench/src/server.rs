@@ -130,6 +130,8 @@ async fn publish_live(nats: &async_nats::Client, subjects: &Subjects) -> anyhow:
         ended_at: None,
         created_at: now,
         updated_at: now,
+        record_replay: true,
+        replay_status: veza_live_domain::ReplayStatus::None,
     };
     let event = Event::new(StreamChanged { stream }, now);
     let js = async_nats::jetstream::new(nats.clone());

@@ -104,6 +104,12 @@ pub enum ServerFrame {
         stream_id: Uuid,
         status: StreamStatus,
     },
+    /// An ended stream's replay changed: `ready` (its `stream_url` now plays
+    /// it: fetch the stream again) or `none` (deleted, or never made).
+    StreamReplay {
+        stream_id: Uuid,
+        replay_status: crate::ReplayStatus,
+    },
     Error(ErrorFrame),
     Pong,
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Stream, StreamStatus};
+use crate::{ReplayStatus, Stream, StreamStatus};
 
 /// The payload version this crate writes and reads.
 pub const EVENT_VERSION: u8 = 1;
@@ -56,6 +56,15 @@ pub struct StreamSnapshot {
     pub ended_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Added after v1 was published: absent in older events.
+    #[serde(default = "yes")]
+    pub record_replay: bool,
+    #[serde(default)]
+    pub replay_status: ReplayStatus,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl From<&Stream> for StreamSnapshot {
@@ -75,6 +84,8 @@ impl From<&Stream> for StreamSnapshot {
             ended_at: s.ended_at,
             created_at: s.created_at,
             updated_at: s.updated_at,
+            record_replay: s.record_replay,
+            replay_status: s.replay_status,
         }
     }
 }
@@ -112,6 +123,35 @@ pub struct StreamEnded {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub reason: EndReason,
+}
+
+/// Payload of `live.events.replay.updated`: where an ended stream's replay
+/// is. Statuses only move forward (`processing` → `ready` → `none` once
+/// deleted, or `processing` → `none`), so a consumer keeps the furthest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayUpdated {
+    pub stream_id: Uuid,
+    pub status: ReplayStatus,
+    /// The replay's duration in seconds, once it is `ready`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<f64>,
+    /// The playlist's path in the media store (`replays/<stream_id>/index.m3u8`)
+    /// once it is `ready`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playlist: Option<String>,
+}
+
+impl ReplayUpdated {
+    /// How far along a status is: a consumer applies an update only when it
+    /// goes further than what it holds. `none` is last because it is only
+    /// sent once the replay is gone or will never be.
+    pub fn rank(status: ReplayStatus) -> i16 {
+        match status {
+            ReplayStatus::Processing => 1,
+            ReplayStatus::Ready => 2,
+            ReplayStatus::None => 3,
+        }
+    }
 }
 
 /// Payload of `live.events.key.rotated`.
@@ -245,6 +285,8 @@ mod tests {
                 ended_at: None,
                 created_at: at(),
                 updated_at: at(),
+                record_replay: true,
+                replay_status: crate::ReplayStatus::None,
             },
         };
         assert_eq!(
@@ -267,10 +309,57 @@ mod tests {
                     "started_at": null,
                     "ended_at": null,
                     "created_at": "2026-03-01T12:00:00Z",
-                    "updated_at": "2026-03-01T12:00:00Z"
+                    "updated_at": "2026-03-01T12:00:00Z",
+                    "record_replay": true,
+                    "replay_status": "none"
                 }
             })
         );
+    }
+
+    #[test]
+    fn replay_updated_snapshot_and_ranks() {
+        let ready = ReplayUpdated {
+            stream_id: id(2),
+            status: crate::ReplayStatus::Ready,
+            duration_seconds: Some(20.5),
+            playlist: Some("replays/00000000-0000-0000-0000-000000000002/index.m3u8".into()),
+        };
+        assert_eq!(
+            snapshot(ready),
+            json!({
+                "v": 1,
+                "event_id": "00000000-0000-0000-0000-000000000001",
+                "occurred_at": "2026-03-01T12:00:00Z",
+                "stream_id": "00000000-0000-0000-0000-000000000002",
+                "status": "ready",
+                "duration_seconds": 20.5,
+                "playlist": "replays/00000000-0000-0000-0000-000000000002/index.m3u8"
+            })
+        );
+        let processing = ReplayUpdated {
+            stream_id: id(2),
+            status: crate::ReplayStatus::Processing,
+            duration_seconds: None,
+            playlist: None,
+        };
+        assert_eq!(snapshot(processing)["status"], "processing");
+        let rank = |s| ReplayUpdated::rank(s);
+        assert!(rank(crate::ReplayStatus::Processing) < rank(crate::ReplayStatus::Ready));
+        assert!(rank(crate::ReplayStatus::Ready) < rank(crate::ReplayStatus::None));
+    }
+
+    #[test]
+    fn a_snapshot_without_replay_fields_reads_as_recorded_without_replay() {
+        let old = json!({
+            "id": id(2), "user_id": id(3), "streamer_name": "dj", "title": "Set",
+            "description": null, "category": null, "tags": [], "thumbnail_url": null,
+            "status": "ended", "scheduled_at": null, "started_at": null, "ended_at": null,
+            "created_at": "2026-03-01T12:00:00Z", "updated_at": "2026-03-01T12:00:00Z"
+        });
+        let snap: StreamSnapshot = serde_json::from_value(old).expect("an older snapshot");
+        assert!(snap.record_replay);
+        assert_eq!(snap.replay_status, crate::ReplayStatus::None);
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct CreateStreamRequest {
     pub thumbnail_url: Option<String>,
     /// In the future and within a year; makes the stream `scheduled`.
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Record the broadcast as a replay (default true).
+    pub record_replay: Option<bool>,
 }
 
 /// Body of `PUT /live/streams/{id}`: absent fields stay, `null` clears an
@@ -68,6 +70,11 @@ pub struct UpdateStreamRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    /// Record the broadcast as a replay; read when the stream goes live,
+    /// so it can only change before. Cannot be null.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    pub record_replay: Option<Option<bool>>,
 }
 
 /// The schema of `tags`, whose items carry bounds of their own (field
@@ -107,6 +114,7 @@ pub struct NewStreamFields {
     pub tags: Vec<String>,
     pub thumbnail_url: Option<String>,
     pub scheduled_at: Option<DateTime<Utc>>,
+    pub record_replay: bool,
 }
 
 /// Validated changes to a stream; `None` leaves a field unchanged and
@@ -119,6 +127,7 @@ pub struct StreamChanges {
     pub tags: Option<Vec<String>>,
     pub thumbnail_url: Option<Option<String>>,
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    pub record_replay: Option<bool>,
 }
 
 impl CreateStreamRequest {
@@ -150,6 +159,7 @@ impl CreateStreamRequest {
             scheduled_at: self
                 .scheduled_at
                 .filter(|at| check_schedule(*at, now, &mut errors)),
+            record_replay: self.record_replay.unwrap_or(true),
         };
         if errors.is_empty() {
             Ok(fields)
@@ -171,7 +181,8 @@ impl UpdateStreamRequest {
             && self.category.is_none()
             && self.tags.is_none()
             && self.thumbnail_url.is_none()
-            && self.scheduled_at.is_none();
+            && self.scheduled_at.is_none()
+            && self.record_replay.is_none();
         let title = match self.title {
             None => None,
             Some(None) => {
@@ -197,6 +208,17 @@ impl UpdateStreamRequest {
             scheduled_at: self
                 .scheduled_at
                 .map(|at| at.filter(|at| check_schedule(*at, now, &mut errors))),
+            record_replay: match self.record_replay {
+                None => None,
+                Some(None) => {
+                    errors.push(FieldError::new(
+                        "record_replay",
+                        "record_replay cannot be null",
+                    ));
+                    None
+                }
+                Some(Some(record)) => Some(record),
+            },
         };
         if is_empty {
             errors.push(FieldError::new("body", "at least one field must be given"));

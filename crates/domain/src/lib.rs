@@ -15,5 +15,5 @@ pub mod subjects;
 pub mod text;
 
 pub use envelope::{ErrorBody, FieldError};
-pub use stream::{Stream, StreamStatus};
+pub use stream::{ReplayStatus, Stream, StreamStatus};
 pub use subjects::Subjects;

@@ -94,6 +94,14 @@ pub struct StreamForUserRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamForUser {
     pub stream_id: Uuid,
+    /// Whether its owner wants the broadcast recorded as a replay (absent
+    /// from older catalogs: recorded).
+    #[serde(default = "yes")]
+    pub record_replay: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `live.rpc.catalog.stream_owner`: who owns this stream, and where is it
@@ -109,6 +117,9 @@ pub struct StreamOwner {
     pub stream_id: Uuid,
     pub user_id: Uuid,
     pub status: crate::StreamStatus,
+    /// As in [`StreamForUser`].
+    #[serde(default = "yes")]
+    pub record_replay: bool,
 }
 
 /// Stable error codes of the request/reply subjects.

@@ -61,6 +61,39 @@ impl StreamStatus {
     }
 }
 
+/// Whether an ended stream has a replay to play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayStatus {
+    /// No replay: the stream has not ended, recording was off, the
+    /// broadcast was too short, or the replay was deleted.
+    #[default]
+    None,
+    /// The stream ended and its recording is being turned into a replay.
+    Processing,
+    /// `stream_url` is the replay's VOD playlist.
+    Ready,
+}
+
+impl ReplayStatus {
+    /// Every status.
+    pub const ALL: [ReplayStatus; 3] = [Self::None, Self::Processing, Self::Ready];
+
+    /// The database and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Processing => "processing",
+            Self::Ready => "ready",
+        }
+    }
+
+    /// Parses the database and wire spelling.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
 /// A stream as JSON. Owner views add `stream_key` and `rtmp_url`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Stream {
@@ -81,8 +114,16 @@ pub struct Stream {
     pub ended_at: Option<DateTime<Utc>>,
     pub viewer_count: i32,
     pub peak_viewers: i32,
-    /// HLS playback URL while live.
+    /// HLS playback URL: the live playlist while live, the replay's VOD
+    /// playlist once an ended stream's replay is ready, else null.
     pub stream_url: Option<String>,
+    /// Whether the broadcast is recorded as a replay (read when the stream
+    /// goes live; recording can also be off for the whole deployment).
+    pub record_replay: bool,
+    pub replay_status: ReplayStatus,
+    /// Length of the broadcast: the replay's duration once it is ready,
+    /// else from `started_at` to `ended_at`; null before the end.
+    pub duration_seconds: Option<f64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The owner's stream key; only in the owner's views.
@@ -96,6 +137,14 @@ pub struct Stream {
 #[cfg(test)]
 mod tests {
     use super::StreamStatus::{self, *};
+
+    #[test]
+    fn replay_status_spelling_round_trips() {
+        for status in super::ReplayStatus::ALL {
+            assert_eq!(super::ReplayStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(super::ReplayStatus::parse("READY"), None);
+    }
 
     #[test]
     fn status_spelling_round_trips() {

@@ -72,6 +72,10 @@ impl Subjects {
     pub fn stream_ended(&self) -> String {
         self.subject("live.events.stream.ended")
     }
+    /// Where an ended stream's replay is (ingest-events → live-catalog, chat-gateway).
+    pub fn replay_updated(&self) -> String {
+        self.subject("live.events.replay.updated")
+    }
     /// Every stream lifecycle and metadata event.
     pub fn stream_events_all(&self) -> String {
         self.subject("live.events.stream.>")

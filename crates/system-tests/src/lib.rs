@@ -130,9 +130,12 @@ pub async fn report_event(
 
 /// Starts ingest-events with extra variables (RTMP URLs, leases).
 pub async fn start_ingest(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Running {
+    let media = shared_media_dir().display().to_string();
     let mut vars = vec![
         ("INTERNAL_TOKEN", INTERNAL_TOKEN),
         ("VIEWER_PUBLISH_INTERVAL_MS", "200"),
+        // Replays are written where catalogs serve them from.
+        ("MEDIA_STORE", media.as_str()),
     ];
     vars.extend_from_slice(extra);
     let config = veza_live_ingest_events::Config::from_env(&env(db, prefix, &vars))
@@ -293,6 +296,8 @@ pub struct LiveWorld {
     pub ingest_db: TestDb,
     pub ingest: Running,
     pub nginx: rtmp::Nginx,
+    /// What ingest-events was started with, for a restart.
+    ingest_vars: Vec<(String, String)>,
 }
 
 impl LiveWorld {
@@ -302,13 +307,19 @@ impl LiveWorld {
         let ingest_db = TestDb::new("ingest-events", || veza_live_ingest_events::MIGRATIONS).await;
         let ports = rtmp::NginxPorts::pick();
         let (relay, control, stat) = (ports.relay_url(), ports.control_url(), ports.stat_url());
+        let hls = ports.hls_base();
         let mut vars = vec![
             ("RTMP_RELAY_URL", relay.as_str()),
             ("RTMP_CONTROL_URL", control.as_str()),
             ("RTMP_STAT_URL", stat.as_str()),
+            ("RTMP_HLS_URL", hls.as_str()),
         ];
         vars.extend_from_slice(extra);
         let ingest = start_ingest(&ingest_db, &base.prefix, &vars).await;
+        let ingest_vars = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let ingest_port = ingest
             .http
             .base
@@ -322,6 +333,48 @@ impl LiveWorld {
             ingest_db,
             ingest,
             nginx,
+            ingest_vars,
+        }
+    }
+
+    /// Stops ingest-events and starts it again on the same port (nginx's
+    /// hooks point there), with the same settings.
+    pub async fn restart_ingest(self) -> Self {
+        let port = self
+            .ingest
+            .http
+            .base
+            .rsplit(':')
+            .next()
+            .expect("ingest port")
+            .to_owned();
+        let listen = format!("127.0.0.1:{port}");
+        let mut vars: Vec<(&str, &str)> = self
+            .ingest_vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        vars.push(("LISTEN_ADDR", listen.as_str()));
+        let vars: Vec<(String, String)> = vars
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let Self {
+            base,
+            ingest_db,
+            ingest,
+            nginx,
+            ingest_vars,
+        } = self;
+        ingest.stop().await;
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let ingest = start_ingest(&ingest_db, &base.prefix, &pairs).await;
+        Self {
+            base,
+            ingest_db,
+            ingest,
+            nginx,
+            ingest_vars,
         }
     }
 

@@ -55,6 +55,11 @@ impl NginxPorts {
         format!("rtmp://127.0.0.1:{}/hls/{stream_id}", self.rtmp)
     }
 
+    /// Where nginx serves the HLS output (`RTMP_HLS_URL`).
+    pub fn hls_base(&self) -> String {
+        format!("http://127.0.0.1:{}/hls", self.http)
+    }
+
     pub fn hls_url(&self, stream_id: &str) -> String {
         format!("http://127.0.0.1:{}/hls/{stream_id}.m3u8", self.http)
     }

@@ -136,6 +136,8 @@ impl Application {
                 .route("/api/v1/live/streams/{tail:.*}", web::to(proxy::handle))
                 .route("/media/thumbnails/{tail:.*}", web::get().to(proxy::handle))
                 .route("/media/thumbnails/{tail:.*}", web::head().to(proxy::handle))
+                .route("/media/replays/{tail:.*}", web::get().to(proxy::handle))
+                .route("/media/replays/{tail:.*}", web::head().to(proxy::handle))
                 .configure(|cfg| {
                     if let Some(client) = &web_client {
                         web_client::configure(cfg, client);

@@ -121,6 +121,7 @@ mod tests {
             "/api/v1/live/streams/me/key/regenerate",
             "/api/v1/live/streams/{id}/thumbnail",
             "/media/thumbnails/{stream_id}/{file}",
+            "/media/replays/{stream_id}/{file}",
             "/api/v1/live/streams/{id}/health",
         ] {
             assert!(

@@ -2,8 +2,8 @@
 //! `/api/v1/live/streams/me/key*` → stream-key,
 //! `/api/v1/live/streams/{id}/chat/*` → chat-gateway,
 //! `/api/v1/live/streams/{id}/health` → ingest-events, other
-//! `/api/v1/live/streams*` and the stored thumbnails `/media/thumbnails/*`
-//! → live-catalog. Request id and W3C trace
+//! `/api/v1/live/streams*`, the stored thumbnails `/media/thumbnails/*`
+//! and replays `/media/replays/*` → live-catalog. Request id and W3C trace
 //! context go upstream; hop-by-hop headers do not. A refused connection
 //! answers 503 and a slow upstream 504, both within the timeout.
 
@@ -35,6 +35,9 @@ pub const THUMBNAIL_BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 /// Stored thumbnails, served by live-catalog.
 pub const MEDIA_THUMBNAILS: &str = "/media/thumbnails/";
 
+/// Stored replays (VOD playlists and segments), served by live-catalog.
+pub const MEDIA_REPLAYS: &str = "/media/replays/";
+
 /// Headers that describe one connection, never forwarded.
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -51,7 +54,7 @@ const HOP_BY_HOP: &[&str] = &[
 
 /// Which service serves a public API path, if any.
 pub fn route<'a>(state: &'a AppState, path: &str) -> Option<&'a Upstream> {
-    if path.starts_with(MEDIA_THUMBNAILS) {
+    if path.starts_with(MEDIA_THUMBNAILS) || path.starts_with(MEDIA_REPLAYS) {
         return Some(&state.catalog);
     }
     let rest = path.strip_prefix("/api/v1/live/streams")?;
@@ -241,6 +244,7 @@ mod tests {
             Some("ingest-events")
         );
         assert_eq!(name("/api/v1/live/streams/me/health"), Some("live-catalog"));
+        assert_eq!(name("/media/replays/9b1d/index.m3u8"), Some("live-catalog"));
         assert_eq!(name("/media/other/x.jpg"), None);
         assert_eq!(name("/api/v1/live/streamsX"), None);
         assert_eq!(name("/internal/stream-events"), None);

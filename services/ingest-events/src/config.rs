@@ -30,11 +30,34 @@
 //! - `HEALTH_SAMPLE_INTERVAL_MS` (default 2000, 200..=60000): how often
 //!   the statistics are read while a stream is live.
 //! - `HTTP_WORKERS` (default: the number of CPUs).
+//! - `REPLAY_RECORDING` (default `on`; `off`): record RTMP broadcasts as
+//!   replays (a stream's owner can also turn it off with `record_replay`).
+//! - `RTMP_HLS_URL` (default `http://127.0.0.1:8090/hls`): where nginx-rtmp
+//!   serves the live HLS output (`<base>/<stream_id>.m3u8`), read while a
+//!   stream is recorded.
+//! - `REPLAY_POLL_INTERVAL_MS` (default 2000, 200..=10000): how often a
+//!   recorded stream's live playlist is read for new segments; well within
+//!   the playlist's length (`hls_playlist_length`, 30 s as deployed).
+//! - `REPLAY_MIN_SECONDS` (default 10): a shorter broadcast gets no replay.
+//! - `REPLAY_MAX_MB` (default 4096): a replay stops growing past this size.
+//! - `REPLAY_RETENTION_DAYS` (default 30; 0 keeps replays forever): replays
+//!   older than this are deleted by a periodic task.
+//! - `REPLAY_SWEEP_INTERVAL_S` (default 3600): how often that task runs.
+//! - `MEDIA_STORE` and the `AWS_*` variables: the media store replays are
+//!   written to, the same as live-catalog's (which serves them); see
+//!   `veza_live_platform::media_store`. With an `s3://` store, the AWS
+//!   variables as live-catalog reads them: `AWS_ACCESS_KEY_ID`,
+//!   `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`,
+//!   `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, `AWS_CONNECT_TIMEOUT`,
+//!   `AWS_TIMEOUT`.
 
 use std::time::Duration;
 
 use secrecy::SecretString;
-use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
+use veza_live_platform::{
+    config::{CommonConfig, ConfigError, Env, http_workers},
+    media_store::MediaStoreLocation,
+};
 
 /// Everything ingest-events reads at start-up.
 #[derive(Clone)]
@@ -53,6 +76,68 @@ pub struct Config {
     pub rtmp_stat_url: String,
     pub health_sample_interval: Duration,
     pub http_workers: usize,
+    pub replay: ReplayConfig,
+}
+
+/// How broadcasts are recorded as replays.
+#[derive(Clone)]
+pub struct ReplayConfig {
+    pub enabled: bool,
+    pub hls_url: String,
+    pub poll_interval: Duration,
+    pub min_duration: Duration,
+    pub max_bytes: u64,
+    /// `None`: kept forever.
+    pub retention: Option<Duration>,
+    pub sweep_interval: Duration,
+    pub store: MediaStoreLocation,
+}
+
+impl ReplayConfig {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let enabled = match env.optional("REPLAY_RECORDING").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(_) => {
+                return Err(ConfigError::invalid(
+                    "REPLAY_RECORDING",
+                    "must be on or off",
+                ));
+            }
+        };
+        let poll_ms: u64 = env.parse_or("REPLAY_POLL_INTERVAL_MS", 2000)?;
+        if !(200..=10_000).contains(&poll_ms) {
+            return Err(ConfigError::invalid(
+                "REPLAY_POLL_INTERVAL_MS",
+                "must be 200..=10000",
+            ));
+        }
+        let max_mb: u64 = env.parse_or("REPLAY_MAX_MB", 4096)?;
+        if max_mb == 0 {
+            return Err(ConfigError::invalid("REPLAY_MAX_MB", "must be at least 1"));
+        }
+        let retention_days: u64 = env.parse_or("REPLAY_RETENTION_DAYS", 30)?;
+        if retention_days > 36_500 {
+            return Err(ConfigError::invalid(
+                "REPLAY_RETENTION_DAYS",
+                "must be at most 36500 (0 keeps replays forever)",
+            ));
+        }
+        Ok(Self {
+            enabled,
+            hls_url: env
+                .url_or("RTMP_HLS_URL", "http://127.0.0.1:8090/hls")?
+                .trim_end_matches('/')
+                .to_owned(),
+            poll_interval: Duration::from_millis(poll_ms),
+            min_duration: Duration::from_secs(env.parse_or("REPLAY_MIN_SECONDS", 10)?),
+            max_bytes: max_mb.saturating_mul(1024 * 1024),
+            retention: (retention_days > 0)
+                .then(|| Duration::from_secs(retention_days * 24 * 3600)),
+            sweep_interval: seconds(env, "REPLAY_SWEEP_INTERVAL_S", 3600)?,
+            store: MediaStoreLocation::from_env(env)?,
+        })
+    }
 }
 
 fn app_name(env: &Env, name: &str, default: &str) -> Result<String, ConfigError> {
@@ -119,6 +204,7 @@ impl Config {
             rtmp_stat_url: env.url_or("RTMP_STAT_URL", "http://127.0.0.1:8090/stat")?,
             health_sample_interval: Duration::from_millis(sample_ms),
             http_workers: http_workers(env)?,
+            replay: ReplayConfig::from_env(env)?,
         })
     }
 }

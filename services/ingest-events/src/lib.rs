@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod ingest;
 pub mod openapi;
+pub mod replay;
 pub mod routes;
 pub mod rtmp_control;
 pub mod schema;
@@ -70,6 +71,7 @@ impl Application {
         let control = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .build()?;
+        let replays = replay::Replays::open(config.replay.clone()).await?;
         let mut state = AppState::new(
             pool.clone(),
             client.clone(),
@@ -89,6 +91,7 @@ impl Application {
             },
             control,
             config.internal_token.expose_secret(),
+            replays,
         );
 
         // Three missed samples: the figures are not current.
@@ -126,6 +129,8 @@ impl Application {
             state.clone(),
             cancel.clone(),
         ));
+        tasks.push(replay::recorder::spawn(state.clone(), cancel.clone()));
+        tasks.push(replay::retention::spawn(state.clone(), cancel.clone()));
         tasks.push(health::sampler::spawn(
             state.clone(),
             config.health_sample_interval,

@@ -36,4 +36,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    replays (stream_id) {
+        stream_id -> Uuid,
+        session_id -> Uuid,
+        status -> Text,
+        media_sequence -> Nullable<Int8>,
+        segments -> Int4,
+        bytes -> Int8,
+        duration_s -> Float8,
+        truncated -> Bool,
+        ended_at -> Nullable<Timestamptz>,
+        ready_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    replay_segments (stream_id, idx) {
+        stream_id -> Uuid,
+        idx -> Int4,
+        media_sequence -> Int8,
+        duration_s -> Float8,
+        bytes -> Int8,
+        discontinuity -> Bool,
+    }
+}
+
+diesel::joinable!(replay_segments -> replays (stream_id));
+diesel::allow_tables_to_appear_in_same_query!(replays, replay_segments);
+
 pub use veza_live_platform::schema::{outbox, processed_events};

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use veza_live_domain::Subjects;
 use veza_live_platform::{db::DbPool, outbox::OutboxWaker};
 
-use crate::{db::sessions::Source, health::HealthBook};
+use crate::{db::sessions::Source, health::HealthBook, replay::Replays};
 
 /// Cheap to clone.
 #[derive(Clone)]
@@ -32,6 +32,8 @@ pub struct AppState {
     pub health: HealthBook,
     /// Figures older than this are not trusted as current.
     pub health_stale_after: Duration,
+    /// Replay recording: its settings and the media store.
+    pub replays: Replays,
     internal_token_digest: [u8; 32],
 }
 
@@ -85,6 +87,7 @@ impl AppState {
         leases: Leases,
         control: reqwest::Client,
         internal_token: &str,
+        replays: Replays,
     ) -> Self {
         Self {
             js: async_nats::jetstream::new(nats.clone()),
@@ -99,6 +102,7 @@ impl AppState {
             dirty_viewers: Arc::new(Mutex::new(HashSet::new())),
             health: HealthBook::default(),
             health_stale_after: Duration::from_secs(10),
+            replays,
             internal_token_digest: Sha256::digest(internal_token.as_bytes()).into(),
         }
     }

@@ -67,7 +67,10 @@ impl Application {
             nats: client.clone(),
             subjects: common.subjects.clone(),
             rpc_timeout: common.rpc_timeout,
-            hls_public_url: config.hls_public_url.clone(),
+            urls: db::streams::PublicUrls {
+                hls: config.hls_public_url.clone(),
+                media: config.media.public_url.trim_end_matches('/').to_owned(),
+            },
             outbox: outbox::OutboxWaker::default(),
             media,
         };

@@ -75,6 +75,7 @@ impl Modify for UpdateNeedsAField {
         crate::routes::streams::delete::delete,
         crate::routes::streams::thumbnail::upload,
         crate::routes::media::thumbnail::get,
+        crate::routes::media::replay::get,
     ),
     components(schemas(
         Stream, StreamStatus, CreateStreamRequest, UpdateStreamRequest, StreamResponse,

@@ -20,6 +20,11 @@ diesel::table! {
         viewers_reported_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        record_replay -> Bool,
+        replay_status -> Text,
+        replay_rank -> Int2,
+        replay_playlist -> Nullable<Text>,
+        replay_duration_s -> Nullable<Float8>,
     }
 }
 

@@ -17,7 +17,7 @@ pub struct AppState {
     pub nats: async_nats::Client,
     pub subjects: Subjects,
     pub rpc_timeout: Duration,
-    pub hls_public_url: String,
+    pub urls: crate::db::streams::PublicUrls,
     pub outbox: OutboxWaker,
     pub media: MediaStore,
 }

@@ -271,6 +271,8 @@ async fn open_room(nats: &NatsServer, subjects: &Subjects, instances: &[&Service
         ended_at: None,
         created_at: now,
         updated_at: now,
+        record_replay: true,
+        replay_status: veza_live_domain::ReplayStatus::None,
     };
     let event = Event::new(StreamChanged { stream: snapshot }, now);
     let body = serde_json::to_vec(&event).expect("json");

@@ -11,6 +11,7 @@ mod keys;
 mod listing;
 mod openapi;
 mod pool;
+mod replays;
 mod rtmp;
 mod shutdown;
 mod streams;

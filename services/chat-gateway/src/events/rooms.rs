@@ -5,7 +5,9 @@
 //! nats-server 2.9 allows) shared by every instance; each event is applied
 //! once (`processed_events`) and in any order: the status machine decides
 //! (ended is terminal, a deleted stream stays deleted). When a room goes
-//! live or ends, a `stream_status` frame goes to its sockets everywhere.
+//! live or ends, a `stream_status` frame goes to its sockets everywhere;
+//! when an ended stream's replay becomes ready or goes away (the catalog's
+//! `stream.updated`), a `stream_replay` frame does.
 
 use async_nats::jetstream;
 use diesel_async::AsyncConnection;
@@ -14,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
-    StreamStatus,
+    ReplayStatus, StreamStatus,
     chat::ServerFrame,
     events::{EVENT_VERSION, Event, StreamChanged, StreamEnded, StreamStarted},
     subjects::STREAM_EVENTS,
@@ -30,11 +32,17 @@ pub struct RoomUpdate {
     pub owner_id: Uuid,
     pub status: StreamStatus,
     pub deleted: bool,
+    /// An ended stream's replay, from an updated snapshot.
+    pub replay: Option<ReplayStatus>,
 }
 
 #[derive(Clone, Copy)]
 enum Source {
-    Snapshot { deleted: bool },
+    Snapshot {
+        deleted: bool,
+    },
+    /// `stream.updated`: a snapshot that may announce a replay.
+    Updated,
     Started,
     Ended,
 }
@@ -52,11 +60,7 @@ pub fn spawn(
             s.stream_created(),
             Source::Snapshot { deleted: false },
         ),
-        (
-            "chat-gateway-updated",
-            s.stream_updated(),
-            Source::Snapshot { deleted: false },
-        ),
+        ("chat-gateway-updated", s.stream_updated(), Source::Updated),
         (
             "chat-gateway-deleted",
             s.stream_deleted(),
@@ -100,16 +104,21 @@ fn decode<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> 
 
 fn parse(source: Source, payload: &[u8]) -> Result<(Uuid, RoomUpdate), HandleError> {
     Ok(match source {
-        Source::Snapshot { deleted } => {
+        Source::Snapshot { .. } | Source::Updated => {
             let event = decode::<StreamChanged>(payload)?;
             let s = &event.payload.stream;
+            let updated = matches!(source, Source::Updated);
             (
                 event.event_id,
                 RoomUpdate {
                     stream_id: s.id,
                     owner_id: s.user_id,
                     status: s.status,
-                    deleted,
+                    deleted: matches!(source, Source::Snapshot { deleted: true }),
+                    replay: (updated
+                        && s.status == StreamStatus::Ended
+                        && s.replay_status != ReplayStatus::Processing)
+                        .then_some(s.replay_status),
                 },
             )
         }
@@ -123,6 +132,7 @@ fn parse(source: Source, payload: &[u8]) -> Result<(Uuid, RoomUpdate), HandleErr
                     owner_id: p.user_id,
                     status: StreamStatus::Live,
                     deleted: false,
+                    replay: None,
                 },
             )
         }
@@ -136,6 +146,7 @@ fn parse(source: Source, payload: &[u8]) -> Result<(Uuid, RoomUpdate), HandleErr
                     owner_id: p.user_id,
                     status: StreamStatus::Ended,
                     deleted: false,
+                    replay: None,
                 },
             )
         }
@@ -152,7 +163,9 @@ pub async fn apply(
     update: RoomUpdate,
 ) -> Result<(), HandleError> {
     let mut conn = state.pool.get().await?;
-    let changed = conn
+    // `None`: seen before. Else the new status if it changed, and whether
+    // the room is deleted.
+    let applied = conn
         .transaction(async |conn| {
             if !first_delivery(conn, consumer, event_id).await? {
                 return Ok::<_, HandleError>(None);
@@ -166,15 +179,18 @@ pub async fn apply(
                     update.deleted,
                 )
                 .await?;
-                return Ok(Some(update.status));
+                return Ok(Some((Some(update.status), update.deleted)));
             };
             let current = room.status();
             let next = rooms::next_status(current, update.status);
             let deleted = room.deleted || update.deleted;
             rooms::update_state(conn, update.stream_id, update.owner_id, next, deleted).await?;
-            Ok((next != current).then_some(next))
+            Ok(Some(((next != current).then_some(next), deleted)))
         })
         .await?;
+    let Some((changed, deleted)) = applied else {
+        return Ok(());
+    };
     if let Some(status @ (StreamStatus::Live | StreamStatus::Ended)) = changed {
         let frame = ServerFrame::StreamStatus {
             stream_id: update.stream_id,
@@ -183,6 +199,16 @@ pub async fn apply(
         state
             .hub
             .publish(update.stream_id, &frame, Kind::Status(status))
+            .await;
+    }
+    if let Some(replay_status) = update.replay.filter(|_| !deleted) {
+        let frame = ServerFrame::StreamReplay {
+            stream_id: update.stream_id,
+            replay_status,
+        };
+        state
+            .hub
+            .publish(update.stream_id, &frame, Kind::Other)
             .await;
     }
     Ok(())

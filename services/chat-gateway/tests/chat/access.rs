@@ -146,6 +146,8 @@ async fn draft_and_unknown_streams_have_no_room() {
                 ended_at: None,
                 created_at: chrono::Utc::now(),
                 updated_at: chrono::Utc::now(),
+                record_replay: true,
+                replay_status: veza_live_domain::ReplayStatus::None,
             },
         },
         chrono::Utc::now(),

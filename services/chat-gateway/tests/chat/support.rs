@@ -171,6 +171,8 @@ impl World {
             ended_at: None,
             created_at: now,
             updated_at: now,
+            record_replay: true,
+            replay_status: veza_live_domain::ReplayStatus::None,
         };
         let event = Event::new(StreamChanged { stream: snapshot }, now);
         self.emit(self.subjects.stream_created(), &event).await;

@@ -1,4 +1,5 @@
 //! Queries of the ingest_events database.
 
 pub mod listeners;
+pub mod replays;
 pub mod sessions;

@@ -11,7 +11,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
     events::{
-        EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated, LEASE_HOLDER_MAX,
+        EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated,
+        LEASE_HOLDER_MAX, StreamChanged,
     },
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
@@ -39,15 +40,25 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
         filter_subject: s.key_rotated(),
         concurrency: 8,
     };
-    let (a, b) = (state.clone(), state.clone());
+    let deleted_spec = ConsumerSpec {
+        stream: s.stream(STREAM_EVENTS),
+        durable: "ingest-events-deleted".into(),
+        filter_subject: s.stream_deleted(),
+        concurrency: 8,
+    };
+    let (a, b, c) = (state.clone(), state.clone(), state.clone());
     vec![
         consumer::spawn(state.js.clone(), ingest_spec, cancel.clone(), move |m| {
             let state = a.clone();
             async move { on_ingest(&state, parse(&m.payload)?).await }
         }),
-        consumer::spawn(state.js.clone(), rotated_spec, cancel, move |m| {
+        consumer::spawn(state.js.clone(), rotated_spec, cancel.clone(), move |m| {
             let state = b.clone();
             async move { on_key_rotated(&state, parse(&m.payload)?).await }
+        }),
+        consumer::spawn(state.js.clone(), deleted_spec, cancel, move |m| {
+            let state = c.clone();
+            async move { on_stream_deleted(&state, parse(&m.payload)?).await }
         }),
     ]
 }
@@ -65,6 +76,20 @@ fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
 }
 
 /// Whether an ingest error is worth a redelivery.
+/// Applies `stream.deleted`: the stream's replay goes with it. Deleting is
+/// idempotent, so a redelivery is harmless.
+///
+/// Fails with a retry when the database or the media store is unavailable.
+pub async fn on_stream_deleted(
+    state: &AppState,
+    event: Event<StreamChanged>,
+) -> Result<(), HandleError> {
+    crate::replay::retention::delete(state, event.payload.stream.id, false)
+        .await
+        .map(drop)
+        .map_err(|e| HandleError::Retry(format!("{e:#}")))
+}
+
 pub fn handle_error(err: IngestError) -> HandleError {
     match err {
         IngestError::Unavailable(cause) => HandleError::Retry(cause),

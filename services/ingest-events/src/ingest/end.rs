@@ -16,7 +16,7 @@ use veza_live_platform::{consumer::first_delivery, nats, outbox};
 use super::{IngestError, Origin, count, from_rpc, stream_owner};
 use crate::{
     db::{
-        listeners,
+        listeners, replays,
         sessions::{self, ENDED, NewSession, SessionRow},
     },
     state::AppState,
@@ -152,6 +152,16 @@ async fn close(
 ) -> Result<(), IngestError> {
     sessions::end(conn, session.id, at, reason_str(reason)).await?;
     listeners::clear(conn, session.stream_id).await?;
+    if replays::session_ended(conn, session.stream_id, at).await? {
+        crate::replay::announce(
+            conn,
+            subjects,
+            session.stream_id,
+            veza_live_domain::ReplayStatus::Processing,
+            None,
+        )
+        .await?;
+    }
     let event = Event::new(
         StreamEnded {
             stream_id: session.stream_id,

@@ -15,7 +15,10 @@ use veza_live_platform::{
 
 use super::{IngestError, Origin, count, from_rpc, stream_owner};
 use crate::{
-    db::sessions::{self, ACTIVE, NewSession, Source},
+    db::{
+        replays,
+        sessions::{self, ACTIVE, NewSession, Source},
+    },
     state::AppState,
 };
 
@@ -90,7 +93,7 @@ async fn start_inner(
     rtmp: Option<RtmpConnection>,
     origin: &Origin,
 ) -> Result<Option<StartOutcome>, IngestError> {
-    let (user_id, stream_id) = match publisher {
+    let (user_id, stream_id, record) = match publisher {
         Publisher::Key(key) => {
             let user_id = publisher_user(state, &key, origin).await?;
             let req = StreamForUserRequest {
@@ -106,7 +109,7 @@ async fn start_inner(
             .await
             .map_err(from_rpc);
             match chosen {
-                Ok(chosen) => (user_id, chosen.stream_id),
+                Ok(chosen) => (user_id, chosen.stream_id, chosen.record_replay),
                 // The streamer is live: a repeated report from the same
                 // NATS or HTTP source is a heartbeat of that session.
                 Err(IngestError::AlreadyLive) if origin.source != Source::Rtmp => {
@@ -120,9 +123,11 @@ async fn start_inner(
             if owner.status == StreamStatus::Ended {
                 return Err(IngestError::StreamEnded);
             }
-            (owner.user_id, stream_id)
+            (owner.user_id, stream_id, owner.record_replay)
         }
     };
+    // Only nginx-rtmp's publishers have an HLS output to record.
+    let record = rtmp.is_some() && state.replays.records(record);
     let subject = state.subjects.stream_started();
     let mut conn = state.pool.get().await?;
     let outcome = conn
@@ -164,6 +169,9 @@ async fn start_inner(
                 },
             )
             .await?;
+            if record {
+                replays::begin(conn, stream_id, session.id).await?;
+            }
             let event = Event::with_id(
                 Uuid::new_v4(),
                 StreamStarted {

@@ -7,7 +7,9 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
-use veza_live_domain::{Stream, StreamStatus, events::StreamSnapshot, input::StreamChanges};
+use veza_live_domain::{
+    ReplayStatus, Stream, StreamStatus, events::StreamSnapshot, input::StreamChanges,
+};
 
 use crate::schema::live_streams;
 
@@ -38,6 +40,20 @@ pub struct StreamRow {
     pub viewers_reported_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub record_replay: bool,
+    pub replay_status: String,
+    pub replay_rank: i16,
+    pub replay_playlist: Option<String>,
+    pub replay_duration_s: Option<f64>,
+}
+
+/// The public bases of the URLs a stream's view points at.
+#[derive(Debug, Clone, Default)]
+pub struct PublicUrls {
+    /// `HLS_PUBLIC_URL`: live playlists are `<hls>/<stream_id>.m3u8`.
+    pub hls: String,
+    /// `MEDIA_PUBLIC_URL`: replays are `<media>/replays/<stream_id>/index.m3u8`.
+    pub media: String,
 }
 
 impl StreamRow {
@@ -47,10 +63,31 @@ impl StreamRow {
         StreamStatus::parse(&self.status).unwrap_or(StreamStatus::Draft)
     }
 
-    /// The public JSON view; `stream_url` points at HLS while live.
-    pub fn to_view(&self, hls_public_url: &str) -> Stream {
+    /// The replay's status; an unknown spelling reads as none.
+    pub fn replay_status(&self) -> ReplayStatus {
+        ReplayStatus::parse(&self.replay_status).unwrap_or_default()
+    }
+
+    /// The public JSON view; `stream_url` points at the live HLS playlist
+    /// while live and at the replay once it is ready.
+    pub fn to_view(&self, urls: &PublicUrls) -> Stream {
         let status = self.status();
         let live = status == StreamStatus::Live;
+        let replay_status = self.replay_status();
+        let replay_url = match (replay_status, &self.replay_playlist) {
+            (ReplayStatus::Ready, Some(playlist)) if status == StreamStatus::Ended => {
+                Some(format!("{}/{playlist}", urls.media))
+            }
+            _ => None,
+        };
+        let duration_seconds = match (replay_status, self.replay_duration_s) {
+            (ReplayStatus::Ready, Some(seconds)) => Some(seconds),
+            _ => self
+                .started_at
+                .zip(self.ended_at)
+                .filter(|_| status == StreamStatus::Ended)
+                .map(|(start, end)| (end - start).num_milliseconds().max(0) as f64 / 1000.0),
+        };
         Stream {
             id: self.id,
             user_id: self.user_id,
@@ -68,7 +105,14 @@ impl StreamRow {
             ended_at: self.ended_at,
             viewer_count: if live { self.viewer_count } else { 0 },
             peak_viewers: self.peak_viewers,
-            stream_url: live.then(|| format!("{hls_public_url}/{}.m3u8", self.id)),
+            stream_url: if live {
+                Some(format!("{}/{}.m3u8", urls.hls, self.id))
+            } else {
+                replay_url
+            },
+            record_replay: self.record_replay,
+            replay_status,
+            duration_seconds,
             created_at: self.created_at,
             updated_at: self.updated_at,
             stream_key: None,
@@ -78,7 +122,7 @@ impl StreamRow {
 
     /// The snapshot carried by created/updated/deleted events.
     pub fn snapshot(&self) -> StreamSnapshot {
-        StreamSnapshot::from(&self.to_view(""))
+        StreamSnapshot::from(&self.to_view(&PublicUrls::default()))
     }
 }
 
@@ -96,6 +140,7 @@ pub struct NewStreamRow {
     pub thumbnail_url: Option<String>,
     pub status: String,
     pub scheduled_at: Option<DateTime<Utc>>,
+    pub record_replay: bool,
 }
 
 /// Inserts a stream and returns it.
@@ -167,6 +212,7 @@ pub async fn apply_changes(
                 .unwrap_or_else(|| current.thumbnail_url.clone())),
             live_streams::scheduled_at.eq(scheduled_at),
             live_streams::status.eq(status.as_str()),
+            live_streams::record_replay.eq(changes.record_replay.unwrap_or(current.record_replay)),
             live_streams::updated_at.eq(Utc::now()),
         ))
         .returning(StreamRow::as_returning())
@@ -312,4 +358,36 @@ pub async fn end_other_live(
     ))
     .execute(conn)
     .await
+}
+
+/// Applies a `live.events.replay.updated`: only when it goes further than
+/// what the stream holds (see [`ReplayUpdated::rank`]). Returns the stream
+/// when it changed.
+///
+/// [`ReplayUpdated::rank`]: veza_live_domain::events::ReplayUpdated::rank
+pub async fn apply_replay(
+    conn: &mut AsyncPgConnection,
+    update: &veza_live_domain::events::ReplayUpdated,
+) -> QueryResult<Option<StreamRow>> {
+    let rank = veza_live_domain::events::ReplayUpdated::rank(update.status);
+    let (playlist, duration) = match update.status {
+        ReplayStatus::Ready => (update.playlist.clone(), update.duration_seconds),
+        _ => (None, None),
+    };
+    diesel::update(
+        live_streams::table
+            .find(update.stream_id)
+            .filter(live_streams::replay_rank.lt(rank)),
+    )
+    .set((
+        live_streams::replay_status.eq(update.status.as_str()),
+        live_streams::replay_rank.eq(rank),
+        live_streams::replay_playlist.eq(playlist),
+        live_streams::replay_duration_s.eq(duration),
+        live_streams::updated_at.eq(Utc::now()),
+    ))
+    .returning(StreamRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
 }

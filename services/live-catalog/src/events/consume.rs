@@ -1,5 +1,6 @@
-//! Live state from ingest events: `live.events.stream.started` / `.ended`
-//! and `live.viewers.*`, applied idempotently and in any order. An `ended`
+//! Live state from ingest events: `live.events.stream.started` / `.ended`,
+//! `live.events.replay.updated` and `live.viewers.*`, applied idempotently
+//! and in any order. An `ended`
 //! before its `started` leaves the stream ended; a `started` after `ended`
 //! does not revive it; a viewer count older than the last applied is
 //! ignored.
@@ -10,15 +11,19 @@ use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
-    StreamStatus,
-    events::{EVENT_VERSION, Event, StreamEnded, StreamStarted, ViewerCount},
+    ReplayStatus, StreamStatus,
+    events::{EVENT_VERSION, Event, ReplayUpdated, StreamEnded, StreamStarted, ViewerCount},
     subjects::{STREAM_EVENTS, STREAM_VIEWERS},
 };
 use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, first_delivery};
 
-use crate::{db::streams, state::AppState};
+use crate::{
+    db::streams,
+    events::publish::{self, Change},
+    state::AppState,
+};
 
-/// Starts the three consumers.
+/// Starts the four consumers.
 pub fn spawn(
     state: AppState,
     js: jetstream::Context,
@@ -34,7 +39,8 @@ pub fn spawn(
     let started = spec(STREAM_EVENTS, "live-catalog-started", s.stream_started());
     let ended = spec(STREAM_EVENTS, "live-catalog-ended", s.stream_ended());
     let viewers = spec(STREAM_VIEWERS, "live-catalog-viewers", s.viewers_all());
-    let (a, b, c) = (state.clone(), state.clone(), state);
+    let replay = spec(STREAM_EVENTS, REPLAY_CONSUMER, s.replay_updated());
+    let (a, b, c, d) = (state.clone(), state.clone(), state.clone(), state);
     vec![
         consumer::spawn(js.clone(), started, cancel.clone(), move |m| {
             let state = a.clone();
@@ -44,9 +50,13 @@ pub fn spawn(
             let state = b.clone();
             async move { on_ended(&state, parse(&m.payload)?).await }
         }),
-        consumer::spawn(js, viewers, cancel, move |m| {
+        consumer::spawn(js.clone(), viewers, cancel.clone(), move |m| {
             let state = c.clone();
             async move { on_viewers(&state, parse(&m.payload)?).await }
+        }),
+        consumer::spawn(js, replay, cancel, move |m| {
+            let state = d.clone();
+            async move { on_replay(&state, parse(&m.payload)?).await }
         }),
     ]
 }
@@ -111,6 +121,45 @@ pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(),
         Ok(())
     })
     .await
+}
+
+/// The durable consumer of `live.events.replay.updated`.
+const REPLAY_CONSUMER: &str = "live-catalog-replay";
+
+/// Where the replay of `stream_id` is played from, in the media store.
+pub fn replay_playlist(stream_id: uuid::Uuid) -> String {
+    format!("replays/{stream_id}/index.m3u8")
+}
+
+/// Applies `replay.updated` when it goes further than what the stream
+/// holds, and announces the change as `stream.updated` (which open pages
+/// hear through chat-gateway).
+///
+/// Fails with a retry when the database is unavailable.
+pub async fn on_replay(state: &AppState, event: Event<ReplayUpdated>) -> Result<(), HandleError> {
+    let mut update = event.payload;
+    // The path is the catalog's to say: only `replays/<id>/...` is served.
+    update.playlist =
+        (update.status == ReplayStatus::Ready).then(|| replay_playlist(update.stream_id));
+    let mut conn = state.pool.get().await?;
+    let subjects = &state.subjects;
+    let changed = conn
+        .transaction(async |conn| {
+            if !first_delivery(conn, REPLAY_CONSUMER, event.event_id).await? {
+                return Ok::<_, HandleError>(false);
+            }
+            let Some(row) = streams::apply_replay(conn, &update).await? else {
+                return Ok(false);
+            };
+            publish::stream_changed(conn, subjects, Change::Updated, &row).await?;
+            Ok(true)
+        })
+        .await?;
+    if changed {
+        state.outbox.wake();
+        tracing::info!(stream.id = %update.stream_id, replay.status = update.status.as_str(), "replay updated");
+    }
+    Ok(())
 }
 
 /// Applies a viewer count (last value wins, by `occurred_at`).

@@ -91,9 +91,9 @@ impl From<diesel::result::Error> for Refusal {
     }
 }
 
-fn reply(result: Result<Uuid, Refusal>) -> RpcReply<StreamForUser> {
+fn reply(result: Result<StreamForUser, Refusal>) -> RpcReply<StreamForUser> {
     match result {
-        Ok(stream_id) => RpcReply::ok(StreamForUser { stream_id }),
+        Ok(chosen) => RpcReply::ok(chosen),
         Err(Refusal::AlreadyLive) => RpcReply::err(
             codes::ALREADY_LIVE,
             "the streamer already has a live stream",
@@ -109,20 +109,20 @@ async fn stream_for_user(
     state: &AppState,
     req: &StreamForUserRequest,
     purpose: Purpose,
-) -> Result<Uuid, Refusal> {
+) -> Result<StreamForUser, Refusal> {
     let mut conn = state
         .pool
         .get()
         .await
         .map_err(|e| Refusal::Unavailable(format!("database pool: {e}")))?;
     let subjects = &state.subjects;
-    let (id, created) = conn
+    let (chosen, created) = conn
         .transaction(async |conn| pick_or_create(conn, subjects, req, purpose).await)
         .await?;
     if created {
         state.outbox.wake();
     }
-    Ok(id)
+    Ok(chosen)
 }
 
 async fn pick_or_create(
@@ -130,7 +130,11 @@ async fn pick_or_create(
     subjects: &veza_live_domain::Subjects,
     req: &StreamForUserRequest,
     purpose: Purpose,
-) -> Result<(Uuid, bool), Refusal> {
+) -> Result<(StreamForUser, bool), Refusal> {
+    let chosen = |row: &streams::StreamRow| StreamForUser {
+        stream_id: row.id,
+        record_replay: row.record_replay,
+    };
     // One decision at a time per streamer, across replicas.
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<Text, _>(req.user_id.to_string())
@@ -143,7 +147,7 @@ async fn pick_or_create(
     {
         return match purpose {
             Purpose::Publish => Err(Refusal::AlreadyLive),
-            Purpose::EnsureDraft => Ok((live.id, false)),
+            Purpose::EnsureDraft => Ok((chosen(&live), false)),
         };
     }
     for status in [StreamStatus::Scheduled, StreamStatus::Draft] {
@@ -152,7 +156,7 @@ async fn pick_or_create(
             .into_iter()
             .next()
         {
-            return Ok((row.id, false));
+            return Ok((chosen(&row), false));
         }
     }
     let last = streams::latest_of_user(conn, req.user_id).await?;
@@ -185,10 +189,11 @@ async fn pick_or_create(
         thumbnail_url: None,
         status: StreamStatus::Draft.as_str().to_owned(),
         scheduled_at: None,
+        record_replay: last.as_ref().is_none_or(|l| l.record_replay),
     };
     let row = streams::insert(conn, new).await?;
     publish::stream_changed(conn, subjects, Change::Created, &row).await?;
-    Ok((row.id, true))
+    Ok((chosen(&row), true))
 }
 
 async fn stream_owner(state: &AppState, stream_id: Uuid) -> RpcReply<StreamOwner> {
@@ -203,6 +208,7 @@ async fn stream_owner(state: &AppState, stream_id: Uuid) -> RpcReply<StreamOwner
             stream_id,
             user_id: row.user_id,
             status: row.status(),
+            record_replay: row.record_replay,
         }),
         Ok(None) => RpcReply::err(codes::NOT_FOUND, "no such stream"),
         Err(cause) => {

@@ -8,15 +8,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
-use object_store::{
-    ObjectStore, ObjectStoreExt, local::LocalFileSystem, path::Path, prefix::PrefixStore,
-};
+use object_store::{ObjectStore, ObjectStoreExt, path::Path};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 use veza_live_platform::ApiError;
 
 use self::thumbnail::{Thumbnail, ThumbnailError, ThumbnailFile};
-use crate::config::{MediaConfig, MediaStoreLocation};
+use crate::config::MediaConfig;
 
 /// Largest upload accepted.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -76,26 +74,7 @@ impl MediaStore {
     ///
     /// Fails when the folder cannot be created or the S3 client not built.
     pub async fn open(config: &MediaConfig) -> anyhow::Result<Self> {
-        let store: Arc<dyn ObjectStore> = match &config.store {
-            MediaStoreLocation::Folder(path) => {
-                tokio::fs::create_dir_all(path).await.map_err(|e| {
-                    anyhow::anyhow!("creating the media folder {}: {e}", path.display())
-                })?;
-                // Empty per-stream folders go away with their last file.
-                Arc::new(LocalFileSystem::new_with_prefix(path)?.with_automatic_cleanup(true))
-            }
-            MediaStoreLocation::S3 {
-                prefix, builder, ..
-            } => {
-                let s3 = builder.as_ref().clone().build()?;
-                if prefix.is_empty() {
-                    Arc::new(s3)
-                } else {
-                    Arc::new(PrefixStore::new(s3, prefix.as_str()))
-                }
-            }
-        };
-        Ok(Self::new(store, &config.public_url))
+        Ok(Self::new(config.store.open().await?, &config.public_url))
     }
 
     /// A media store over any object store (tests use this with an
@@ -167,6 +146,37 @@ impl MediaStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// An object's size, or `None` when it does not exist.
+    ///
+    /// Fails when the store does not answer.
+    pub async fn size(&self, path: &Path) -> Result<Option<u64>, StoreError> {
+        match self.store.head(path).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Bytes `range` of an object, or `None` when it does not exist.
+    ///
+    /// Fails when the store does not answer.
+    pub async fn get_range(
+        &self,
+        path: &Path,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        match self.store.get_range(path, range).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The object name of a file of a stream's replay.
+    pub fn replay_path(stream_id: Uuid, file: &str) -> Path {
+        Path::from(format!("replays/{}/{file}", stream_id.hyphenated()))
     }
 
     /// Deletes an object; a missing one is not an error.

@@ -22,5 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/media/thumbnails/{stream_id}/{file}")
             .route(web::get().to(media::thumbnail::get))
             .route(web::head().to(media::thumbnail::get)),
+    )
+    .service(
+        web::resource("/media/replays/{stream_id}/{file}")
+            .route(web::get().to(media::replay::get))
+            .route(web::head().to(media::replay::get)),
     );
 }

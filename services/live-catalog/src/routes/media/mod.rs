@@ -1,4 +1,5 @@
 //! `/media`: stored media, served as files (the gateway forwards
-//! `/media/thumbnails/...` here).
+//! `/media/thumbnails/...` and `/media/replays/...` here).
 
+pub mod replay;
 pub mod thumbnail;

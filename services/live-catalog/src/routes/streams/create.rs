@@ -75,6 +75,7 @@ pub async fn create(
         thumbnail_url: fields.thumbnail_url,
         status: status.as_str().to_owned(),
         scheduled_at: fields.scheduled_at,
+        record_replay: fields.record_replay,
     };
     let mut conn = state.pool.get().await?;
     let subjects = &state.subjects;
@@ -116,7 +117,7 @@ pub async fn create(
             });
         }
     };
-    let mut view = row.to_view(&state.hls_public_url);
+    let mut view = row.to_view(&state.urls);
     view.stream_key = Some(key.stream_key);
     view.rtmp_url = Some(key.rtmp_url);
     let mut response = http::created(view);

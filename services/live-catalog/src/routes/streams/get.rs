@@ -38,5 +38,5 @@ pub async fn get(
     if is_owner(&row) {
         return Ok(http::ok(super::owner_view(&state, &row).await));
     }
-    Ok(http::ok(row.to_view(&state.hls_public_url)))
+    Ok(http::ok(row.to_view(&state.urls)))
 }

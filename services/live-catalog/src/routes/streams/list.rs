@@ -132,10 +132,7 @@ pub async fn list(
     };
     let mut conn = state.pool.get().await?;
     let (rows, next) = listing::page(&mut conn, &filter).await?;
-    let data: Vec<_> = rows
-        .iter()
-        .map(|r| r.to_view(&state.hls_public_url))
-        .collect();
+    let data: Vec<_> = rows.iter().map(|r| r.to_view(&state.urls)).collect();
     Ok(http::list(
         data,
         ListMeta {

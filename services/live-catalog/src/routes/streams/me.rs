@@ -66,7 +66,7 @@ pub async fn mine(
     let data: Vec<_> = rows
         .iter()
         .map(|r| {
-            let mut view = r.to_view(&state.hls_public_url);
+            let mut view = r.to_view(&state.urls);
             view.stream_key = Some(key.stream_key.clone());
             view.rtmp_url = Some(key.rtmp_url.clone());
             view

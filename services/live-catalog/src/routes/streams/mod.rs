@@ -22,7 +22,7 @@ use crate::{
 /// `rtmp_url`. When stream-key does not answer, the view goes out without
 /// them (logged) rather than failing a read or a change already made.
 pub(crate) async fn owner_view(state: &AppState, row: &StreamRow) -> veza_live_domain::Stream {
-    let mut view = row.to_view(&state.hls_public_url);
+    let mut view = row.to_view(&state.urls);
     match state.issue_key(row.user_id).await {
         Ok(key) => {
             view.stream_key = Some(key.stream_key);

@@ -32,7 +32,7 @@ use crate::{
         (status = 401, description = "No or bad token", body = ErrorResponse),
         (status = 403, description = "Not the owner", body = ErrorResponse),
         (status = 404, description = "No such stream", body = ErrorResponse),
-        (status = 409, description = "The schedule of a stream that went live", body = ErrorResponse),
+        (status = 409, description = "The schedule or `record_replay` of a stream that went live", body = ErrorResponse),
     )
 )]
 pub async fn update(
@@ -55,6 +55,16 @@ pub async fn update(
                 return Err(ApiError::Conflict {
                     code: "invalid_state",
                     message: "scheduled_at can only change before the stream goes live".into(),
+                });
+            }
+            if changes
+                .record_replay
+                .is_some_and(|record| record != current.record_replay)
+                && !current.status().is_before_live()
+            {
+                return Err(ApiError::Conflict {
+                    code: "invalid_state",
+                    message: "record_replay can only change before the stream goes live".into(),
                 });
             }
             let row = streams::apply_changes(conn, &current, &changes).await?;

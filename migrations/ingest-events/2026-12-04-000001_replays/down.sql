@@ -1,0 +1,2 @@
+DROP TABLE replay_segments;
+DROP TABLE replays;
