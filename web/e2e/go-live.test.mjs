@@ -1,9 +1,11 @@
 // End to end: a streamer goes live from the browser with a real encoder, a
 // second user watches and chats, the key is regenerated (cutting the
-// encoder), and the stream ends up among the replays. Real gateway, services,
-// PostgreSQL, NATS, nginx-rtmp and ffmpeg (see stack.mjs); Debian's Chromium
-// through playwright-core. Steps run in order; after a failure the rest are
-// skipped, and the pages' screenshots and the services' logs are reported.
+// encoder), and the stream ends up among the replays; then a short broadcast
+// is recorded and its replay plays from the start, at 2× when chosen. Real
+// gateway, services, PostgreSQL, NATS, nginx-rtmp and ffmpeg (see
+// stack.mjs); Debian's Chromium through playwright-core. Steps run in order;
+// after a failure the rest are skipped, and the pages' screenshots and the
+// services' logs are reported.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -31,6 +33,9 @@ const stream = {
   category: 'Music',
   tags: 'synth, ambient, live-coding',
 };
+const replayTitle = `Twelve-second sketch ${suffix}`;
+/** How long the recorded broadcast publishes, in seconds. */
+const REPLAY_BROADCAST_S = 12;
 
 /** Everything the steps share. */
 const s = {
@@ -40,6 +45,7 @@ const s = {
   viewer: null,
   streamerStreamPage: null,
   streamId: null,
+  replay: null, // the recorded stream once its replay is ready
   keys: [],
   chat: { hello: '', reply: '' },
   encoder: null,
@@ -119,7 +125,16 @@ function videoState(page) {
     paused: v.paused,
     readyState: v.readyState,
     playbackRate: v.playbackRate,
+    duration: v.duration,
   }));
+}
+
+/** A length as the page shows it: "1:02:05", "0:12". */
+function clock(seconds) {
+  const total = Math.max(0, Math.round(seconds));
+  const pad = (n) => String(n).padStart(2, '0');
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  return h > 0 ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
 }
 
 /** Waits until the video's time advances by at least `seconds` with frames decoded. */
@@ -194,7 +209,7 @@ function step(name, fn, { timeoutMs = 45_000 } = {}) {
   });
 }
 
-describe('Go Live end to end (real stack, Chromium)', { timeout: 280_000 }, () => {
+describe('Go Live end to end (real stack, Chromium)', { timeout: 330_000 }, () => {
   before(async () => {
     const t0 = Date.now();
     rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
@@ -518,6 +533,121 @@ describe('Go Live end to end (real stack, Chromium)', { timeout: 280_000 }, () =
     await expectText(messages.filter({ hasText: s.chat.reply }), streamerName, { what: 'the streamer’s reply in the replay’s chat' });
     assert.equal(await page.getByRole('button', { name: 'Send' }).isEnabled(), false, 'an ended chat takes no message');
     await screenshot(page, '09-stream-replay');
+  });
+
+  step('a 12 s broadcast with "Record a replay" becomes a replay', async () => {
+    const { page } = s.streamer;
+    await page.bringToFront();
+    await page.getByRole('button', { name: 'Set up your next stream' }).click();
+    await expectText(page.getByTestId('live-status'), 'You are offline', { what: 'the next stream set up' });
+    const token = await tokenOf(page);
+    const key = await api('/live/streams/me/key', token);
+    const id = key.body.data.stream_id;
+    assert.notEqual(id, s.streamId, 'a new stream is the current one');
+    await poll('the page to follow the new stream', async () =>
+      (await page.getByRole('link', { name: 'Open stream page' }).getAttribute('href')) === `/live/${id}`,
+    );
+    const record = page.getByRole('checkbox', { name: 'Record a replay' });
+    assert.equal(await record.isEnabled(), true, 'the recording choice is open before going live');
+    await record.check();
+    await page.getByLabel('Title', { exact: true }).fill(replayTitle);
+    await page.getByRole('button', { name: 'Go Live Now' }).click();
+    await expectText(page.getByTestId('live-status'), 'Waiting for your encoder…', { timeoutMs: 10_000 });
+    const saved = await api(`/live/streams/${id}`, token);
+    assert.equal(saved.body.data.record_replay, true, 'the stream is to be recorded');
+
+    const t0 = Date.now();
+    s.encoder = startEncoder(`${s.stack.rtmpPublishBase}/${s.keys[1]}`, s.keys[1], { seconds: REPLAY_BROADCAST_S });
+    await expectText(page.getByTestId('live-status'), 'You are live', { timeoutMs: 15_000 });
+    assert.equal(await record.isDisabled(), true, 'the recording choice is locked while live');
+    const exit = await withTimeout(s.encoder.exited, (REPLAY_BROADCAST_S + 10) * 1000, 'ffmpeg to finish its broadcast');
+    note(`broadcast of ${((Date.now() - t0) / 1000).toFixed(1)} s (ffmpeg exit ${exit.code ?? exit.signal})`);
+    await expectText(page.getByTestId('live-status'), 'Stream ended', { timeoutMs: 15_000 });
+
+    const ended = Date.now();
+    let seen = null;
+    const ready = await poll(
+      'the replay to be ready',
+      async () => {
+        const { body } = await api(`/live/streams/${id}`);
+        seen = body.data?.replay_status ?? null;
+        return seen === 'ready' ? body.data : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    ).catch((error) => {
+      throw new Error(`${error.message}; last replay_status: ${seen}`);
+    });
+    note(`replay ready ${Date.now() - ended} ms after the end: ${ready.duration_seconds} s at ${new URL(ready.stream_url).pathname}`);
+    assert.equal(new URL(ready.stream_url).pathname, `/media/replays/${id}/index.m3u8`, 'the replay’s VOD playlist');
+    assert.equal(new URL(ready.stream_url).origin, s.stack.baseUrl, 'served through the gateway');
+    assert.ok(
+      ready.duration_seconds >= REPLAY_BROADCAST_S - 6 && ready.duration_seconds <= REPLAY_BROADCAST_S + 3,
+      `a replay about as long as the broadcast (${ready.duration_seconds} s)`,
+    );
+    const playlist = await fetch(ready.stream_url);
+    assert.equal(playlist.status, 200);
+    assert.match(await playlist.text(), /#EXT-X-ENDLIST/, 'a finished (VOD) playlist');
+    s.replay = ready;
+  }, { timeoutMs: 65_000 });
+
+  step('the replay plays from its start, and twice as fast at 2×', async () => {
+    const { page } = s.viewer;
+    await page.bringToFront();
+    const id = s.replay.id;
+    const segments = [];
+    page.on('response', (res) => {
+      if (res.url().includes(`/media/replays/${id}/`) && res.ok()) segments.push(res.url());
+    });
+    await page.goto(`/live/${id}`);
+    await expectText(page.getByRole('heading', { level: 1 }), replayTitle, { what: 'the replay’s title as h1' });
+    await expectText(statusBadge(page), /^Replay$/, { what: 'the replay badge' });
+    const length = clock(s.replay.duration_seconds);
+    await expectText(page.getByTestId('replay-duration'), new RegExp(`^${length}$`), { what: `the duration ${length}` });
+
+    const canDecode = await page.evaluate(
+      () => typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.64001e,mp4a.40.2"'),
+    );
+    if (!canDecode) {
+      note('this Chromium cannot decode H.264/AAC through MediaSource: asserting on the replay’s loading instead');
+      await poll('hls.js to load the replay', () => segments.some((u) => /\.ts(\?|$)/.test(u)), { timeoutMs: 15_000 });
+      return;
+    }
+    const start = await poll(
+      'the replay to start playing',
+      async () => {
+        const v = await videoState(page);
+        return v.currentTime > 0 && v.videoWidth > 0 && !v.paused ? v : null;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    assert.ok(start.currentTime < 3, `the replay starts at its beginning, not a live edge (currentTime ${start.currentTime.toFixed(2)} s)`);
+    assert.ok(
+      Number.isFinite(start.duration) && Math.abs(start.duration - s.replay.duration_seconds) < 2,
+      `a timeline as long as the replay (${start.duration} s)`,
+    );
+
+    await page.getByRole('button', { name: 'Choose playback speed' }).click();
+    await page.getByRole('menu', { name: 'Playback speed' }).getByRole('menuitemradio', { name: '2×', exact: true }).click();
+    await expectText(page.getByTestId('playback-speed'), /^2×$/, { what: 'the 2× speed chosen' });
+    await poll('the video to play at 2×', async () => (await videoState(page)).playbackRate === 2, { timeoutMs: 3_000 });
+    const run = await page.getByTestId('live-video').evaluate(async (v) => {
+      const wall0 = performance.now();
+      const time0 = v.currentTime;
+      await new Promise((r) => setTimeout(r, 2_000));
+      return { video: v.currentTime - time0, wall: (performance.now() - wall0) / 1000, from: time0, to: v.currentTime };
+    });
+    const ratio = run.video / run.wall;
+    note(
+      `replay: started at ${start.currentTime.toFixed(2)} s of ${start.duration.toFixed(1)} s; at 2× ${run.from.toFixed(2)} → ${run.to.toFixed(2)} s in ${run.wall.toFixed(2)} s (×${ratio.toFixed(2)})`,
+    );
+    assert.ok(ratio >= 1.5 && ratio <= 2.5, `the replay advances about twice as fast as the clock (×${ratio.toFixed(2)})`);
+
+    // The system's media controls seek within the replay.
+    const actions = await page.evaluate(() => [...window.__mediaSessionHandlers.keys()]);
+    assert.ok(actions.includes('seekto'), 'a seekto handler on a replay');
+    await page.evaluate(() => window.__mediaSessionHandlers.get('seekto')({ action: 'seekto', seekTime: 1 }));
+    await poll('the Media Session seek back to 1 s', async () => (await videoState(page)).currentTime < 3, { timeoutMs: 5_000 });
+    await screenshot(page, '10-stream-replay-playing');
   });
 
   step('the key never reached a URL, local storage or a console line', async () => {

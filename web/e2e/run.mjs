@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const TIME_LIMIT_MS = Number(process.env.E2E_TIME_LIMIT_MS ?? 290_000);
+const TIME_LIMIT_MS = Number(process.env.E2E_TIME_LIMIT_MS ?? 340_000);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.test.mjs'))
   .sort()

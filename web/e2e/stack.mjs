@@ -2,9 +2,11 @@
 // api-gateway (serving web/dist), live-catalog, stream-key, ingest-events and
 // chat-gateway from the already-built debug binaries, nginx-rtmp through
 // scripts/nginx.sh (profile "e2e"), against the PostgreSQL and NATS of the
-// "test" profile (scripts/infra.sh up test). Each run gets fresh databases and
-// its own NATS subject prefix. Every process started here is stopped by its
-// PID, also when the run fails or is interrupted.
+// "test" profile (scripts/infra.sh up test). Each run gets fresh databases,
+// its own NATS subject prefix and an empty media folder, shared by
+// live-catalog (thumbnails; it serves the replays) and ingest-events (it
+// records the replays from nginx-rtmp's HLS output). Every process started
+// here is stopped by its PID, also when the run fails or is interrupted.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,8 @@ export const LOG_DIR = join(RESULTS_DIR, 'logs');
 const PIDS_FILE = join(RESULTS_DIR, 'e2e-pids.json');
 const SCRIPTS = join(ROOT, 'scripts');
 const NGINX_DIR = join(ROOT, '.dev', 'e2e', 'nginx');
+/** The media store of the run (thumbnails and replays), emptied at each start. */
+const MEDIA_DIR = join(ROOT, '.dev', 'e2e', 'media');
 
 /** The e2e ports, distinct from `make run` (8080–8084, 1935, 8090) and from the Rust tests (port 0). */
 export const PORTS = Object.freeze({
@@ -382,7 +386,8 @@ export async function startStack() {
       env: {
         DATABASE_URL: databaseUrl(adminUrl, DATABASES.catalog),
         HLS_PUBLIC_URL: hlsPublic,
-        MEDIA_STORE: join(ROOT, '.dev', 'e2e', 'media'),
+        MEDIA_STORE: MEDIA_DIR,
+        // Thumbnails and replays are served through the gateway, same origin as the page.
         MEDIA_PUBLIC_URL: `${BASE_URL}/media`,
       },
     },
@@ -407,6 +412,13 @@ export async function startStack() {
         RTMP_STAT_URL: `http://${HOST}:${PORTS.nginxHttp}/stat`,
         HEALTH_SAMPLE_INTERVAL_MS: '1000',
         VIEWER_PUBLISH_INTERVAL_MS: '500',
+        // Replays: recorded from this stack's nginx-rtmp HLS output into the
+        // catalog's media store; short broadcasts count, new segments are
+        // picked up every second.
+        MEDIA_STORE: MEDIA_DIR,
+        RTMP_HLS_URL: HLS_BASE,
+        REPLAY_MIN_SECONDS: '5',
+        REPLAY_POLL_INTERVAL_MS: '1000',
       },
     },
     {
@@ -430,7 +442,7 @@ export async function startStack() {
     },
   ];
 
-  rmSync(join(ROOT, '.dev', 'e2e', 'media'), { recursive: true, force: true });
+  rmSync(MEDIA_DIR, { recursive: true, force: true });
   const procs = [];
   const stack = {
     baseUrl: BASE_URL,

@@ -145,9 +145,10 @@ export function gradientPng(width = 640, height = 360) {
 
 /**
  * Publishes a test pattern with a 440 Hz tone to `url` with ffmpeg, as an
- * encoder would. The key in the URL is replaced by `<key>` in the log.
+ * encoder would, for `seconds` (then ffmpeg stops publishing and exits). The
+ * key in the URL is replaced by `<key>` in the log.
  */
-export function startEncoder(url, key) {
+export function startEncoder(url, key, { seconds = 240 } = {}) {
   const args = [
     '-hide_banner',
     '-nostdin',
@@ -163,7 +164,7 @@ export function startEncoder(url, key) {
     '-i',
     'sine=frequency=440',
     '-t',
-    '240',
+    String(seconds),
     '-c:v',
     'libx264',
     '-preset',

@@ -249,6 +249,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/media/replays/{stream_id}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of a stream's replay.
+         * @description Also answers `HEAD`. Byte ranges are served (one range per request).
+         */
+        get: operations["get_replay_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/media/thumbnails/{stream_id}/{file}": {
         parameters: {
             query?: never;
@@ -357,6 +377,8 @@ export interface components {
             category?: string | null;
             /** @description At most 5000 characters. */
             description?: string | null;
+            /** @description Record the broadcast as a replay (default true). */
+            record_replay?: boolean | null;
             /**
              * Format: date-time
              * @description In the future and within a year; makes the stream `scheduled`.
@@ -440,6 +462,11 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
             success: boolean;
         };
+        /**
+         * @description Whether an ended stream has a replay to play.
+         * @enum {string}
+         */
+        ReplayStatus: "none" | "processing" | "ready";
         /** @description A room's settings. */
         Settings: {
             /** Format: int32 */
@@ -466,6 +493,12 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             description?: string | null;
+            /**
+             * Format: double
+             * @description Length of the broadcast: the replay's duration once it is ready,
+             *     else from `started_at` to `ended_at`; null before the end.
+             */
+            duration_seconds?: number | null;
             /** Format: date-time */
             ended_at?: string | null;
             /** Format: uuid */
@@ -475,6 +508,12 @@ export interface components {
             is_vod: boolean;
             /** Format: int32 */
             peak_viewers: number;
+            /**
+             * @description Whether the broadcast is recorded as a replay (read when the stream
+             *     goes live; recording can also be off for the whole deployment).
+             */
+            record_replay: boolean;
+            replay_status: components["schemas"]["ReplayStatus"];
             /** @description Where the owner's encoder publishes; only in the owner's views. */
             rtmp_url?: string | null;
             /** Format: date-time */
@@ -484,7 +523,10 @@ export interface components {
             status: components["schemas"]["StreamStatus"];
             /** @description The owner's stream key; only in the owner's views. */
             stream_key?: string | null;
-            /** @description HLS playback URL while live. */
+            /**
+             * @description HLS playback URL: the live playlist while live, the replay's VOD
+             *     playlist once an ended stream's replay is ready, else null.
+             */
             stream_url?: string | null;
             streamer_name: string;
             tags: string[];
@@ -599,6 +641,11 @@ export interface components {
             category?: string | null;
             /** @description At most 5000 characters. */
             description?: string | null;
+            /**
+             * @description Record the broadcast as a replay; read when the stream goes live,
+             *     so it can only change before. Cannot be null.
+             */
+            record_replay?: boolean;
             /** Format: date-time */
             scheduled_at?: string | null;
             /** @description At most 10 tags of 1..=25 characters; `null` means none. */
@@ -923,7 +970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The schedule of a stream that went live */
+            /** @description The schedule or `record_replay` of a stream that went live */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1612,6 +1659,72 @@ export interface operations {
                 };
             };
             /** @description The catalog or the database is unavailable; the key is unchanged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_replay_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description One byte range, `bytes=start-end`, `bytes=start-` or `bytes=-length` */
+                Range?: string | null;
+            };
+            path: {
+                /** @description `index.m3u8` (the VOD playlist, as in an ended stream's `stream_url`) or one of its segments, `<n>.ts` */
+                file: string;
+                /** @description Stream id */
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file; `Cache-Control: public, max-age=31536000, immutable`, `Accept-Ranges: bytes` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                    "video/mp2t": unknown;
+                };
+            };
+            /** @description The requested range, with `Content-Range` */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                    "video/mp2t": unknown;
+                };
+            };
+            /** @description No such stream, no ready replay, or no such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The range starts past the end of the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The database or the media store is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ type Schemas = components['schemas'];
 
 export type Stream = Schemas['Stream'];
 export type StreamStatus = Schemas['StreamStatus'];
+export type ReplayStatus = Schemas['ReplayStatus'];
 export type StreamKeyView = Schemas['StreamKeyView'];
 export type CreateStreamRequest = Schemas['CreateStreamRequest'];
 export type UpdateStreamRequest = Schemas['UpdateStreamRequest'];

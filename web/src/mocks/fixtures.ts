@@ -28,6 +28,9 @@ export function makeStream(overrides: Partial<Stream> = {}): Stream {
     viewer_count: 0,
     peak_viewers: 0,
     stream_url: null,
+    record_replay: true,
+    replay_status: 'none',
+    duration_seconds: null,
     created_at: new Date(now - 3_600_000).toISOString(),
     updated_at: new Date(now - 3_600_000).toISOString(),
     ...overrides,
@@ -93,6 +96,11 @@ export const scheduledStreams: Stream[] = [
   }),
 ];
 
+/** Where the live catalog serves a stream's replay playlist (as `stream_url` once it is ready). */
+export function replayUrl(streamId: string): string {
+  return `http://localhost/media/replays/${streamId}/index.m3u8`;
+}
+
 export const replayStreams: Stream[] = [
   makeStream({
     id: '14444444-4444-4444-8444-444444444444',
@@ -104,6 +112,23 @@ export const replayStreams: Stream[] = [
     started_at: new Date(now - 90_000_000).toISOString(),
     ended_at: new Date(now - 86_400_000).toISOString(),
     peak_viewers: 77,
+    replay_status: 'ready',
+    duration_seconds: 3_600,
+    stream_url: replayUrl('14444444-4444-4444-8444-444444444444'),
+  }),
+  makeStream({
+    id: '16666666-6666-4666-8666-666666666666',
+    user_id: '26666666-6666-4666-8666-666666666666',
+    streamer_name: 'dub_dominic',
+    title: 'Dub plates at dawn',
+    category: 'dub',
+    status: 'ended',
+    is_vod: true,
+    started_at: new Date(now - 4_200_000).toISOString(),
+    ended_at: new Date(now - 475_000).toISOString(),
+    peak_viewers: 12,
+    replay_status: 'processing',
+    duration_seconds: 3_725,
   }),
 ];
 

@@ -73,7 +73,18 @@ function validate(body: Body, requireTitle: boolean) {
   if (Array.isArray(body.tags) && body.tags.length > 10) details.push({ field: 'tags', message: 'at most 10 tags' });
   if (typeof body.scheduled_at === 'string' && Date.parse(body.scheduled_at) <= Date.now())
     details.push({ field: 'scheduled_at', message: 'must be in the future' });
+  if ('record_replay' in body && typeof body.record_replay !== 'boolean')
+    details.push({ field: 'record_replay', message: 'must be true or false' });
   return details;
+}
+
+/** The recording choice is read when the stream goes live: it cannot change after. */
+function recordReplayLocked(stream: Stream, body: Body): boolean {
+  return (
+    typeof body.record_replay === 'boolean' &&
+    body.record_replay !== stream.record_replay &&
+    (stream.status === 'live' || stream.status === 'ended')
+  );
 }
 
 function applyUpdate(stream: Stream, body: Body): Stream {
@@ -82,6 +93,7 @@ function applyUpdate(stream: Stream, body: Body): Stream {
   if ('description' in body) next.description = (body.description as string | null) ?? null;
   if ('category' in body) next.category = (body.category as string | null) ?? null;
   if (Array.isArray(body.tags)) next.tags = body.tags as string[];
+  if (typeof body.record_replay === 'boolean') next.record_replay = body.record_replay;
   if ('thumbnail_url' in body) next.thumbnail_url = (body.thumbnail_url as string | null) ?? null;
   if ('scheduled_at' in body) {
     next.scheduled_at = (body.scheduled_at as string | null) ?? null;
@@ -196,6 +208,8 @@ export const handlersLive = [
     if (Object.keys(body).length === 0) return fail(400, 'validation_failed', 'nothing to update');
     const details = validate(body, false);
     if (details.length) return fail(400, 'validation_failed', 'invalid stream', details);
+    if (recordReplayLocked(state.mine[index]!, body))
+      return fail(409, 'invalid_state', 'record_replay can only change before the stream goes live');
     const updated = applyUpdate(state.mine[index]!, body);
     state.mine[index] = updated;
     return ok(ownerView(updated));

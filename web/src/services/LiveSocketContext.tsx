@@ -1,7 +1,7 @@
 // Provides the page's one chat socket (see liveSocket.ts), re-keyed to the
 // signed-in user's token, and hooks to follow a stream's room on it.
 import { type ReactNode, createContext, useContext, useEffect, useRef, useState } from 'react';
-import type { StreamStatus } from '../api/types';
+import type { ReplayStatus, StreamStatus } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import type { ServerFrame } from './chatProtocol';
 import { LiveSocket, type SocketState } from './liveSocket';
@@ -44,16 +44,21 @@ export function useSocketState(): SocketState {
 export interface StreamLiveState {
   status: StreamStatus | null;
   viewerCount: number | null;
+  /** The replay's status from the last `stream_replay` frame (null until one comes). */
+  replayStatus: ReplayStatus | null;
 }
 
-/** A stream's status and viewer count as pushed over the socket (null until the room answers). */
+const UNKNOWN: StreamLiveState = { status: null, viewerCount: null, replayStatus: null };
+
+/** A stream's status, viewer count and replay as pushed over the socket (null until the room tells). */
 export function useStreamLiveState(streamId: string | null | undefined): StreamLiveState {
-  const [state, setState] = useState<StreamLiveState>({ status: null, viewerCount: null });
-  useEffect(() => setState({ status: null, viewerCount: null }), [streamId]);
+  const [state, setState] = useState<StreamLiveState>(UNKNOWN);
+  useEffect(() => setState(UNKNOWN), [streamId]);
   useRoomFrames(streamId, (frame) => {
-    if (frame.type === 'joined') setState({ status: frame.status, viewerCount: frame.viewer_count });
+    if (frame.type === 'joined') setState((s) => ({ ...s, status: frame.status, viewerCount: frame.viewer_count }));
     else if (frame.type === 'viewer_count') setState((s) => ({ ...s, viewerCount: frame.count }));
     else if (frame.type === 'stream_status') setState((s) => ({ ...s, status: frame.status }));
+    else if (frame.type === 'stream_replay') setState((s) => ({ ...s, replayStatus: frame.replay_status }));
   });
   return state;
 }

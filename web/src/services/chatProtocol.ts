@@ -1,6 +1,6 @@
 // The chat WebSocket protocol (`/ws`), as the chat-gateway speaks it:
 // JSON text frames with a snake_case `type`.
-import type { ChatMessage, StreamStatus } from '../api/types';
+import type { ChatMessage, ReplayStatus, StreamStatus } from '../api/types';
 
 export type ClientFrame =
   | { type: 'join'; stream_id: string; since_seq?: number }
@@ -32,6 +32,8 @@ export type ServerFrame =
   | { type: 'message_deleted'; stream_id: string; id: string }
   | { type: 'viewer_count'; stream_id: string; count: number }
   | { type: 'stream_status'; stream_id: string; status: StreamStatus }
+  /** An ended stream's replay became ready (or went away): its `stream_url` changed. */
+  | { type: 'stream_replay'; stream_id: string; replay_status: ReplayStatus }
   | ErrorFrame
   | { type: 'pong' };
 

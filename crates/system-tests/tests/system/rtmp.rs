@@ -1,7 +1,7 @@
 //! End to end with a real nginx-rtmp and ffmpeg: publish with the key, go
 //! live, HLS under the stream id, RTMP players counted, wrong keys refused,
 //! a rotated key kicks the publisher, a dead nginx ends the stream through
-//! the lease.
+//! the lease and keeps what was recorded as its replay.
 
 use std::time::{Duration, Instant};
 
@@ -242,12 +242,18 @@ async fn regenerating_the_key_while_live_drops_the_publisher_and_refuses_the_old
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_nginx_ends_the_stream_through_the_lease() {
-    let mut lw = LiveWorld::start(&[("SESSION_LEASE_S", "3")]).await;
+async fn a_killed_nginx_ends_the_stream_through_the_lease_and_keeps_what_was_recorded() {
+    let mut lw = LiveWorld::start(&[
+        ("SESSION_LEASE_S", "3"),
+        ("REPLAY_POLL_INTERVAL_MS", "500"),
+        ("REPLAY_MIN_SECONDS", "2"),
+    ])
+    .await;
     let (_, token) = user("dj");
     let (id, key) = stream_and_key(&lw, &token).await;
     let _publisher = Ffmpeg::publish(&lw.nginx.ports.publish_url(&key), 60);
     wait_for(&lw, &id, &token, "live", 10, |s| s["is_live"] == true).await;
+    let live_at = Instant::now();
     // Longer than the lease: on_update keeps it live.
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(
@@ -257,6 +263,7 @@ async fn a_killed_nginx_ends_the_stream_through_the_lease() {
     );
     lw.nginx.kill_hard();
     let killed = Instant::now();
+    let recorded_for = (killed - live_at).as_secs_f64();
     wait_for(&lw, &id, &token, "the lease to end the stream", 15, |s| {
         s["status"] == "ended"
     })
@@ -268,6 +275,16 @@ async fn a_killed_nginx_ends_the_stream_through_the_lease() {
     // A fresh nginx does not bring it back.
     lw.nginx = Nginx::start(lw.nginx.ports, port_of(&lw.ingest.http.base));
     assert_eq!(stream(&lw, &id, &token).await["status"], "ended");
+    // What was recorded before the kill is the replay.
+    let replay = wait_for(&lw, &id, &token, "the replay", 20, |s| {
+        s["replay_status"] == "ready"
+    })
+    .await;
+    let duration = replay["duration_seconds"].as_f64().expect("a duration");
+    assert!(
+        duration >= recorded_for - 3.0 && duration <= recorded_for + 1.0,
+        "a replay of {duration:.2} s for {recorded_for:.2} s live before nginx died"
+    );
     lw.stop().await;
 }
 

@@ -30,6 +30,10 @@ use crate::{
 const PLAYLIST_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for one segment.
 const SEGMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// After the end, how long nginx-rtmp may stay unreachable before the
+/// replay is finished with what was copied (its live window is 30 s: what
+/// was not copied by then is gone anyway).
+const GIVE_UP_AFTER_END: Duration = Duration::from_secs(30);
 
 /// Records until `cancel` fires.
 pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
@@ -100,12 +104,19 @@ pub async fn record(state: &AppState, stream_id: Uuid) -> anyhow::Result<Outcome
             if row.status != RECORDING && row.status != PROCESSING {
                 return Ok(Outcome::Skipped);
             }
-            let copied = copy_new_segments(state, conn, &mut row).await?;
-            let due = row.status == PROCESSING
-                && row.ended_at.is_some_and(|end| {
-                    Utc::now() - end
-                        >= chrono::Duration::from_std(state.replays.settle()).unwrap_or_default()
-                });
+            let since_end = row
+                .ended_at
+                .filter(|_| row.status == PROCESSING)
+                .and_then(|end| (Utc::now() - end).to_std().ok());
+            let copied = match copy_new_segments(state, conn, &mut row).await {
+                Ok(copied) => copied,
+                Err(error) if since_end.is_some_and(|d| d >= GIVE_UP_AFTER_END) => {
+                    tracing::warn!(stream.id = %stream_id, error = %format!("{error:#}"), "nginx-rtmp unreachable since the end, finishing the replay with what was recorded");
+                    0
+                }
+                Err(error) => return Err(error),
+            };
+            let due = since_end.is_some_and(|d| d >= state.replays.settle());
             if !due {
                 return Ok(Outcome::Copied(copied));
             }
@@ -216,6 +227,7 @@ async fn finish(
     row: &ReplayRow,
 ) -> anyhow::Result<ReplayStatus> {
     let replays = &state.replays;
+    replays::save_progress(conn, row).await?;
     let long_enough =
         row.segments > 0 && row.duration_s >= replays.config.min_duration.as_secs_f64();
     if !long_enough {

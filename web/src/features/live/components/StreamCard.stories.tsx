@@ -42,3 +42,8 @@ export const Scheduled: Story = {
 export const Replay: Story = {
   args: { stream: replayStreams[0]! },
 };
+
+/** A replay still being prepared: its length is the broadcast's. */
+export const ReplayBeingPrepared: Story = {
+  args: { stream: replayStreams[1]! },
+};

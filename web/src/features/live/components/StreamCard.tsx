@@ -4,7 +4,7 @@
 import { Link } from 'react-router';
 import type { Stream } from '../../../api/types';
 import { streamPath } from '../utils/paths';
-import { formatDate, formatDateTime, formatDuration, formatViewers, streamDuration } from '../utils/time';
+import { formatDate, formatDateTime, formatDuration, formatViewers, streamLength } from '../utils/time';
 import { Countdown } from './Countdown';
 import { StatusBadge } from './StatusBadge';
 import { StreamThumbnail } from './StreamThumbnail';
@@ -22,10 +22,10 @@ function Corner({ stream }: { stream: Stream }) {
       </span>
     );
   }
-  const duration = streamDuration(stream.started_at, stream.ended_at);
-  if (stream.status === 'ended' && duration !== null) {
+  const duration = stream.status === 'ended' ? streamLength(stream) : null;
+  if (duration !== null) {
     return (
-      <span className="thumb-meta">
+      <span className="thumb-meta" data-testid="stream-duration">
         <span className="sr-only">Length </span>
         {formatDuration(duration)}
       </span>
@@ -38,9 +38,13 @@ function When({ stream }: { stream: Stream }) {
   if (stream.status === 'scheduled' && stream.scheduled_at) {
     return <time dateTime={stream.scheduled_at}>{formatDateTime(stream.scheduled_at)}</time>;
   }
-  const at = stream.ended_at ?? stream.started_at;
+  const at = stream.started_at ?? stream.ended_at;
   if (stream.status === 'ended' && at) {
-    return <time dateTime={at}>{formatDate(at)}</time>;
+    return (
+      <time dateTime={at} data-testid="stream-date">
+        {formatDate(at)}
+      </time>
+    );
   }
   return null;
 }

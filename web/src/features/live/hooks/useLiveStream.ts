@@ -1,8 +1,11 @@
 // One stream for its page: loaded once, then kept current by the socket.
 // A `stream_status` frame that disagrees with what was loaded (a scheduled
 // stream going live, a live one ending) re-fetches it, for its new
-// `stream_url` and times. The viewer count is the socket's; only while the
-// socket is not open (or the room does not answer) a slow poll stands in.
+// `stream_url` and times; so does a `stream_replay` frame (an ended
+// stream's replay ready, or gone), for the replay's `stream_url`. The
+// viewer count is the socket's; only while the socket is not open (or the
+// room does not answer) a slow poll stands in, also for a replay being
+// prepared.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Stream } from '../../../api/types';
 import { ApiRequestError } from '../../../services/apiClient';
@@ -11,8 +14,39 @@ import { liveService } from '../../../services/liveService';
 
 /** How often the fallback poll re-reads the stream. */
 export const FALLBACK_POLL_MS = 30_000;
-/** Re-fetches after a status frame, while the catalog has not caught up yet. */
+/** Re-fetches after a status or replay frame, while the catalog has not caught up yet. */
 const STATUS_REFETCH_TRIES = 5;
+
+/**
+ * Fetches the stream until `done` holds for it (or the tries run out),
+ * applying each copy; returns a function that cancels.
+ */
+function refetchUntil(streamId: string, apply: (stream: Stream) => void, done: (stream: Stream) => boolean): () => void {
+  let cancelled = false;
+  let tries = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const again = () => {
+    tries += 1;
+    if (tries < STATUS_REFETCH_TRIES) timer = setTimeout(refetch, 500 * 2 ** tries);
+  };
+  const refetch = () => {
+    liveService.getStream(streamId).then(
+      (next) => {
+        if (cancelled) return;
+        apply(next);
+        if (!done(next)) again();
+      },
+      () => {
+        if (!cancelled) again();
+      },
+    );
+  };
+  refetch();
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}
 
 export type LiveStreamLoad =
   | { kind: 'loading' }
@@ -68,31 +102,15 @@ export function useLiveStream(streamId: string): LiveStreamPage {
   useEffect(() => {
     if (!loadedStatus || !live.status || live.status === loadedStatus) return undefined;
     const target = live.status;
-    let cancelled = false;
-    let tries = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const again = () => {
-      tries += 1;
-      if (tries < STATUS_REFETCH_TRIES) timer = setTimeout(refetch, 500 * 2 ** tries);
-    };
-    const refetch = () => {
-      liveService.getStream(streamId).then(
-        (next) => {
-          if (cancelled) return;
-          apply(next);
-          if (next.status !== target) again();
-        },
-        () => {
-          if (!cancelled) again();
-        },
-      );
-    };
-    refetch();
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
+    return refetchUntil(streamId, apply, (next) => next.status === target);
   }, [streamId, loadedStatus, live.status, apply]);
+
+  const loadedReplay = stream?.replay_status ?? null;
+  useEffect(() => {
+    if (!loadedReplay || !live.replayStatus || live.replayStatus === loadedReplay) return undefined;
+    const target = live.replayStatus;
+    return refetchUntil(streamId, apply, (next) => next.replay_status === target);
+  }, [streamId, loadedReplay, live.replayStatus, apply]);
 
   // A draft has no chat room, so its join was refused: join again once it opens.
   const previousStatus = useRef(loadedStatus);
@@ -102,7 +120,7 @@ export function useLiveStream(streamId: string): LiveStreamPage {
   }, [socket, streamId, loadedStatus]);
 
   const pushed = socketState === 'open' && live.status !== null;
-  const pollable = loadedStatus !== null && loadedStatus !== 'ended';
+  const pollable = loadedStatus !== null && (loadedStatus !== 'ended' || loadedReplay === 'processing');
   useEffect(() => {
     if (pushed || !pollable) return undefined;
     const timer = setInterval(() => {

@@ -76,6 +76,7 @@ describe('GoLivePage', () => {
           category: 'house',
           tags: ['deep', 'vinyl'],
           thumbnail_url: null,
+          record_replay: true,
         },
         idempotencyKey: null,
       },
@@ -114,6 +115,43 @@ describe('GoLivePage', () => {
       ws.receive({ type: 'joined', stream_id: CURRENT, can_send: true, viewer_count: 4, status: 'live', last_seq: 0, history: [] }),
     );
     expect(screen.getByTestId('live-viewer-count')).toHaveTextContent(/^4$/);
+  });
+
+  it('sends "Record a replay" unticked in the update of a draft', async () => {
+    const bodies = recordBodies('put', '*/api/v1/live/streams/:id');
+    const { user } = await renderPage();
+    await user.click(screen.getByRole('checkbox', { name: 'Record a replay' }));
+    await user.click(screen.getByRole('button', { name: 'Go Live Now' }));
+    expect(await screen.findByText('Waiting for your encoder…')).toBeInTheDocument();
+    expect(bodies[0]!.body).toMatchObject({ record_replay: false });
+    expect(mockState().mine[0]!.record_replay).toBe(false);
+  });
+
+  it('sends "Record a replay" in the creation of the next stream', async () => {
+    const mine = mockState().mine as ReturnType<typeof makeStream>[];
+    mine[0] = { ...mine[0]!, status: 'ended', is_vod: true, record_replay: false };
+    const bodies = recordBodies('post', '*/api/v1/live/streams');
+    const { user } = await renderPage();
+    expect(screen.getByRole('checkbox', { name: 'Record a replay' })).not.toBeChecked();
+    await user.click(screen.getByRole('button', { name: 'Go Live Now' }));
+    expect(await screen.findByText('Waiting for your encoder…')).toBeInTheDocument();
+    expect(bodies[0]!.body).toMatchObject({ record_replay: false });
+    expect(mockState().mine[0]!.record_replay).toBe(false);
+  });
+
+  it('locks "Record a replay" while live and leaves it out of the saved changes', async () => {
+    const mine = mockState().mine as ReturnType<typeof makeStream>[];
+    mine[0] = { ...mine[0]!, status: 'live', is_live: true };
+    const bodies = recordBodies('put', '*/api/v1/live/streams/:id');
+    const { user } = await renderPage();
+    expect(screen.getByTestId('live-status')).toHaveTextContent('You are live');
+    const record = screen.getByRole('checkbox', { name: 'Record a replay' });
+    expect(record).toBeDisabled();
+    expect(record).toHaveAccessibleDescription(/cannot change during the broadcast/);
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Saved. Viewers see the new details.')).toBeInTheDocument();
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.body).not.toHaveProperty('record_replay');
   });
 
   it('"Schedule Stream" sends the local date as UTC and shows the scheduled time', async () => {
@@ -171,6 +209,7 @@ describe('GoLivePage', () => {
       description: 'Two hours of deep house from the vinyl crate.',
       category: 'house',
       tags: ['deep', 'vinyl'],
+      record_replay: true,
     });
     expect(bodies[0]!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     const created = mockState().mine[0]!;

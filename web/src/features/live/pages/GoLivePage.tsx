@@ -21,7 +21,8 @@ function upsert(streams: Stream[], stream: Stream): Stream[] {
   return streams.some((s) => s.id === stream.id) ? streams.map((s) => (s.id === stream.id ? stream : s)) : [stream, ...streams];
 }
 
-function toUpdateRequest(data: CreateStreamData): UpdateStreamRequest {
+/** The update of a stream; the recording choice only before it goes live (the catalog refuses it after). */
+function toUpdateRequest(data: CreateStreamData, live: boolean): UpdateStreamRequest {
   return {
     title: data.title,
     description: data.description || null,
@@ -29,6 +30,7 @@ function toUpdateRequest(data: CreateStreamData): UpdateStreamRequest {
     tags: data.tags,
     thumbnail_url: data.thumbnailUrl ?? null,
     ...(data.scheduledAt ? { scheduled_at: data.scheduledAt } : {}),
+    ...(live ? {} : { record_replay: data.recordReplay }),
   };
 }
 
@@ -40,6 +42,7 @@ function toCreateRequest(data: CreateStreamData): CreateStreamRequest {
     ...(data.tags.length ? { tags: data.tags } : {}),
     ...(data.thumbnailUrl ? { thumbnail_url: data.thumbnailUrl } : {}),
     ...(data.scheduledAt ? { scheduled_at: data.scheduledAt } : {}),
+    record_replay: data.recordReplay,
   };
 }
 
@@ -105,7 +108,7 @@ export default function GoLivePage() {
     try {
       let saved: Stream;
       if (current && status !== 'ended') {
-        saved = await liveService.updateStream(current.id, toUpdateRequest(data));
+        saved = await liveService.updateStream(current.id, toUpdateRequest(data, status === 'live'));
         setStreams((list) => upsert(list, saved));
       } else {
         const request = toCreateRequest(data);

@@ -2,7 +2,8 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { MemoryRouter } from 'react-router';
-import { liveStreams, makeStream } from '../../../mocks/fixtures';
+import { liveStreams, makeStream, replayStreams } from '../../../mocks/fixtures';
+import { formatDate } from '../utils/time';
 import { server } from '../../../mocks/server';
 import LiveListingPage from './LiveListingPage';
 
@@ -34,6 +35,41 @@ describe('LiveListingPage', () => {
     const replay = await within(section('Replays')).findByRole('link', { name: /Ambient morning/ });
     expect(within(replay).getByText('Replay')).toBeInTheDocument();
     expect(replay).toHaveTextContent('1:00:00');
+  });
+
+  it('shows each replay’s duration and the date it was streamed', async () => {
+    const replay = makeStream({
+      ...replayStreams[0]!,
+      id: 'r1',
+      title: 'Long set',
+      started_at: '2026-11-28T21:00:00Z',
+      ended_at: '2026-11-28T22:02:09Z',
+      duration_seconds: 3_725.4,
+    });
+    const short = makeStream({
+      ...replayStreams[0]!,
+      id: 'r2',
+      title: 'Short set',
+      started_at: '2026-11-29T10:00:00Z',
+      ended_at: '2026-11-29T10:00:12.4Z',
+      duration_seconds: null,
+      replay_status: 'processing',
+    });
+    server.use(
+      http.get('*/api/v1/live/streams', ({ request }) => {
+        if (new URL(request.url).searchParams.get('is_vod') !== 'true') return undefined;
+        return HttpResponse.json({ success: true, data: [replay, short], meta: { limit: 12, next_cursor: null, has_more: false } });
+      }),
+    );
+    renderPage();
+    const replays = section('Replays');
+    const long = await within(replays).findByRole('link', { name: /Long set/ });
+    expect(within(long).getByTestId('stream-duration')).toHaveTextContent(/^Length 1:02:05$/);
+    expect(within(long).getByTestId('stream-date')).toHaveTextContent(formatDate('2026-11-28T21:00:00Z'));
+    expect(within(long).getByTestId('stream-date')).toHaveAttribute('dateTime', '2026-11-28T21:00:00Z');
+    const brief = within(replays).getByRole('link', { name: /Short set/ });
+    expect(within(brief).getByTestId('stream-duration')).toHaveTextContent(/^Length 0:12$/);
+    expect(within(brief).getByTestId('stream-date')).toHaveTextContent(formatDate('2026-11-29T10:00:00Z'));
   });
 
   it('says when a section is empty', async () => {

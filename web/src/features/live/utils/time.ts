@@ -1,5 +1,6 @@
 // Formatting of the times a stream shows: countdowns to a scheduled start,
 // durations of replays, and dates in the viewer's own time zone.
+import type { Stream } from '../../../api/types';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -38,10 +39,33 @@ export function streamDuration(startedAt: string | null | undefined, endedAt: st
   return Number.isNaN(ms) || ms < 0 ? null : ms;
 }
 
+/**
+ * How long an ended stream lasted, in ms: the catalog's `duration_seconds`
+ * (the replay's own length once it is ready), else from its start to its
+ * end; null when neither is known.
+ */
+export function streamLength(stream: Pick<Stream, 'duration_seconds' | 'started_at' | 'ended_at'>): number | null {
+  const seconds = stream.duration_seconds;
+  if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  return streamDuration(stream.started_at, stream.ended_at);
+}
+
 /** A date and time in the viewer's locale and time zone, e.g. "Thu, Dec 3, 18:00". */
 export function formatDateTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, {
     weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
+/** A date with its year and a time, in the viewer's locale and time zone, e.g. "Tue, Dec 1, 2026, 18:00". */
+export function formatFullDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    weekday: 'short',
+    year: 'numeric',
     month: 'short',
     day: 'numeric',
     hour: '2-digit',

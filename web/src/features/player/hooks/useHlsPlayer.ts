@@ -1,9 +1,10 @@
 // Plays an HLS URL in a <video>: hls.js where Media Source Extensions
-// exist, the browser's own HLS otherwise (Safari, iOS). Network failures
-// start over with a growing delay, media errors are recovered in place
-// (hls.js already rides out stalls at the live edge, which are normal), and
-// an autoplay refused with sound falls back to muted autoplay, or to a
-// click.
+// exist, the browser's own HLS otherwise (Safari, iOS). A live stream
+// starts at its live edge, a replay (not live) at its very start. Network
+// failures start over with a growing delay (a replay from where it was),
+// media errors are recovered in place (hls.js already rides out stalls at
+// the live edge, which are normal), and an autoplay refused with sound
+// falls back to muted autoplay, or to a click.
 import Hls, { type ErrorData, type LoadPolicy } from 'hls.js';
 import { useCallback, useEffect, useState } from 'react';
 
@@ -67,6 +68,15 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
     let played = false;
     let pausedByViewer = false;
     let native = false;
+    /** Where a replay starts (again, after a failure): its beginning, or where it was. */
+    let resumeAt = 0;
+
+    const keepPosition = () => {
+      if (!live && played && Number.isFinite(video.currentTime)) resumeAt = video.currentTime;
+    };
+    const resumeNative = () => {
+      video.currentTime = resumeAt;
+    };
 
     const autoplay = async () => {
       try {
@@ -88,6 +98,7 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
     const startOver = () => {
       if (disposed) return;
       setStatus('recovering');
+      keepPosition();
       hls?.destroy();
       hls = null;
       // A stream that just went live has no playlist for its first second or
@@ -136,6 +147,9 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
       if (Hls.isSupported()) {
         const instance = new Hls({
           backBufferLength: live ? 30 : 90,
+          // A live stream joins at its live edge (hls.js's default); a replay
+          // plays from its start, whatever its playlist looks like.
+          ...(live ? {} : { startPosition: resumeAt }),
           // Until a live stream has played, its playlist may not exist yet
           // (404 for a second or two after going live): keep asking, briefly.
           ...(live && !played ? { manifestLoadPolicy: EARLY_MANIFEST_POLICY } : {}),
@@ -150,6 +164,8 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
       } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
         native = true;
         video.src = src;
+        video.removeEventListener('loadedmetadata', resumeNative);
+        if (!live && resumeAt > 0) video.addEventListener('loadedmetadata', resumeNative, { once: true });
         if (!pausedByViewer) void autoplay();
       } else {
         setStatus('unsupported');
@@ -192,6 +208,7 @@ export function useHlsPlayer(video: HTMLVideoElement | null, src: string | null 
       video.removeEventListener('pause', onPause);
       video.removeEventListener('volumechange', onVolume);
       video.removeEventListener('error', onNativeError);
+      video.removeEventListener('loadedmetadata', resumeNative);
       hls?.destroy();
       hls = null;
       if (native) {

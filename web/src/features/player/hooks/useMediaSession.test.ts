@@ -1,5 +1,5 @@
-import { renderHook } from '@testing-library/react';
-import { type MediaSessionOptions, useMediaSession } from './useMediaSession';
+import { act, renderHook } from '@testing-library/react';
+import { type MediaSessionOptions, positionOf, useMediaPositionState, useMediaSession } from './useMediaSession';
 
 type Handler = MediaSessionActionHandler | null;
 
@@ -24,6 +24,7 @@ function stubMediaSession() {
     setActionHandler: vi.fn((action: MediaSessionAction, handler: Handler) => {
       handlers.set(action, handler);
     }),
+    setPositionState: vi.fn((_state?: MediaPositionState) => undefined),
   };
   Object.defineProperty(navigator, 'mediaSession', { value: session, configurable: true });
   vi.stubGlobal('MediaMetadata', FakeMediaMetadata);
@@ -76,6 +77,25 @@ describe('useMediaSession', () => {
     expect(vi.mocked(options.onSeek!).mock.calls).toEqual([[-10], [10], [30]]);
   });
 
+  it('offers a seek to a time only with a handler for it, ignoring one without a time', () => {
+    const { handlers } = stubMediaSession();
+    const onSeekTo = vi.fn();
+    const { rerender } = renderHook((props: MediaSessionOptions) => useMediaSession(props), {
+      initialProps: baseOptions(),
+    });
+    expect(handlers.get('seekto')).toBeNull();
+    rerender(baseOptions({ onSeekTo }));
+    call(handlers.get('seekto'), { seekTime: 42.5 });
+    call(handlers.get('seekto'), { seekTime: 7, fastSeek: true });
+    call(handlers.get('seekto'));
+    expect(onSeekTo.mock.calls).toEqual([
+      [42.5, false],
+      [7, true],
+    ]);
+    rerender(baseOptions({ onSeekTo: null }));
+    expect(handlers.get('seekto')).toBeNull();
+  });
+
   it('offers previous and next only where a queue has them', () => {
     const { handlers } = stubMediaSession();
     const onNext = vi.fn();
@@ -108,7 +128,7 @@ describe('useMediaSession', () => {
     unmount();
     expect(session.metadata).toBeNull();
     expect(session.playbackState).toBe('none');
-    for (const action of ['play', 'pause', 'seekbackward', 'seekforward', 'previoustrack', 'nexttrack'] as const) {
+    for (const action of ['play', 'pause', 'seekbackward', 'seekforward', 'seekto', 'previoustrack', 'nexttrack'] as const) {
       expect(handlers.get(action)).toBeNull();
     }
   });
@@ -132,5 +152,64 @@ describe('useMediaSession', () => {
     renderHook(() => useMediaSession(baseOptions()));
     expect(session.metadata).toBeNull();
     expect(session.setActionHandler).toHaveBeenCalledWith('play', expect.any(Function));
+  });
+});
+
+function mediaWith(duration: number, currentTime = 0, playbackRate = 1): HTMLVideoElement {
+  const media = document.createElement('video');
+  Object.defineProperty(media, 'duration', { configurable: true, get: () => duration });
+  media.currentTime = currentTime;
+  media.playbackRate = playbackRate;
+  return media;
+}
+
+describe('useMediaPositionState', () => {
+  afterEach(() => {
+    Reflect.deleteProperty(navigator, 'mediaSession');
+    vi.unstubAllGlobals();
+  });
+
+  it('is the position within a finite duration, at the current speed', () => {
+    expect(positionOf(mediaWith(600, 42, 1.5))).toEqual({ duration: 600, playbackRate: 1.5, position: 42 });
+    expect(positionOf(mediaWith(600, 700))).toEqual({ duration: 600, playbackRate: 1, position: 600 });
+    expect(positionOf(mediaWith(Infinity, 42))).toBeNull();
+    expect(positionOf(mediaWith(NaN))).toBeNull();
+  });
+
+  it('publishes the position when the duration, speed or position jump, and clears it at the end', () => {
+    const { session } = stubMediaSession();
+    const media = mediaWith(600, 0, 1);
+    const { rerender, unmount } = renderHook(({ enabled }) => useMediaPositionState(media, enabled), {
+      initialProps: { enabled: true },
+    });
+    expect(session.setPositionState).toHaveBeenLastCalledWith({ duration: 600, playbackRate: 1, position: 0 });
+    media.playbackRate = 2;
+    act(() => {
+      media.dispatchEvent(new Event('ratechange'));
+    });
+    expect(session.setPositionState).toHaveBeenLastCalledWith({ duration: 600, playbackRate: 2, position: 0 });
+    media.currentTime = 120;
+    act(() => {
+      media.dispatchEvent(new Event('seeked'));
+    });
+    expect(session.setPositionState).toHaveBeenLastCalledWith({ duration: 600, playbackRate: 2, position: 120 });
+    rerender({ enabled: false });
+    expect(session.setPositionState).toHaveBeenLastCalledWith(undefined);
+    const calls = session.setPositionState.mock.calls.length;
+    act(() => {
+      media.dispatchEvent(new Event('seeked'));
+    });
+    expect(session.setPositionState).toHaveBeenCalledTimes(calls);
+    unmount();
+  });
+
+  it('survives a browser that refuses the state or lacks the method', () => {
+    const { session } = stubMediaSession();
+    session.setPositionState.mockImplementation(() => {
+      throw new TypeError('bad position');
+    });
+    expect(() => renderHook(() => useMediaPositionState(mediaWith(600), true)).unmount()).not.toThrow();
+    Reflect.deleteProperty(session, 'setPositionState');
+    expect(() => renderHook(() => useMediaPositionState(mediaWith(600), true)).unmount()).not.toThrow();
   });
 });

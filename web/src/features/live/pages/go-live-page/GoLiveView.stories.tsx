@@ -46,6 +46,11 @@ export const StreamKeyVisible: Story = {
   args: { initiallyRevealed: true },
 };
 
+/** A draft that will not be recorded: "Record a replay" unticked. */
+export const WithoutReplay: Story = {
+  args: { stream: makeStream({ ...draft, record_replay: false }) },
+};
+
 /** After "Go Live Now", before the encoder publishes. */
 export const WaitingForEncoder: Story = {
   args: { phase: 'waiting' },

@@ -92,7 +92,53 @@ describe('GoLiveView form', () => {
       description: stream.description,
       category: 'house',
       tags: ['dub', 'bass'],
+      recordReplay: true,
     });
+  });
+
+  it('"Record a replay" is on by default and its choice is sent', async () => {
+    const { user, onCreateStream } = renderView();
+    const record = screen.getByRole('checkbox', { name: 'Record a replay' });
+    expect(record).toBeChecked();
+    expect(record).toBeEnabled();
+    expect(record).toHaveAccessibleDescription(/watch the stream from the start once it has ended/);
+    await user.click(record);
+    expect(record).not.toBeChecked();
+    await user.click(screen.getByRole('button', { name: 'Go Live Now' }));
+    expect(onCreateStream).toHaveBeenCalledWith(expect.objectContaining({ recordReplay: false }));
+  });
+
+  it('prefills "Record a replay" from the stream', () => {
+    renderView({ stream: makeStream({ record_replay: false }) });
+    expect(screen.getByRole('checkbox', { name: 'Record a replay' })).not.toBeChecked();
+  });
+
+  it('locks "Record a replay" once the stream is live or has ended, and says why', () => {
+    const { rerender } = renderView({ phase: 'live' });
+    const view = (phase: GoLiveViewProps['phase']) => (
+      <MemoryRouter>
+        <GoLiveView
+          streamKey={MOCK_STREAM_KEY}
+          rtmpUrl={MOCK_RTMP_URL}
+          onCreateStream={vi.fn(async () => {})}
+          onRegenerateKey={vi.fn(async () => {})}
+          isLoading={false}
+          stream={stream}
+          phase={phase}
+        />
+      </MemoryRouter>
+    );
+    const record = () => screen.getByRole('checkbox', { name: 'Record a replay' });
+    expect(record()).toBeDisabled();
+    expect(record()).toBeChecked();
+    expect(record()).toHaveAccessibleDescription(/cannot change during the broadcast/);
+    rerender(view('ended'));
+    expect(record()).toBeDisabled();
+    expect(record()).toHaveAccessibleDescription(/Set up your next stream/);
+    for (const phase of ['idle', 'waiting', 'scheduled'] as const) {
+      rerender(view(phase));
+      expect(record()).toBeEnabled();
+    }
   });
 
   it('"Schedule Stream" needs a date, refuses a past one and sends it as UTC', async () => {

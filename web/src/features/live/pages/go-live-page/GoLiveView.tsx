@@ -60,6 +60,7 @@ const FIELD_IDS: Record<StreamFormField, string> = {
   tags: 'stream-tags',
   thumbnailUrl: 'stream-thumbnail-url',
   scheduledAt: 'stream-scheduled-at',
+  recordReplay: 'stream-record-replay',
 };
 
 function focusFirstInvalid(errors: FieldErrors): void {
@@ -91,6 +92,7 @@ export function GoLiveView({
   const form = useStreamForm(stream, fieldErrors, now);
   const [pending, setPending] = useState<FormIntent | null>(null);
   const canSchedule = phase !== 'live';
+  const recordingLock = phase === 'live' || phase === 'ended' ? phase : null;
   const busy = pending !== null;
 
   const submit = async (intent: FormIntent) => {
@@ -195,7 +197,13 @@ export function GoLiveView({
 
           <div className="grid-2">
             <div>
-              <StreamConfigForm values={form.values} errors={form.errors} disabled={busy} onChange={form.setField} />
+              <StreamConfigForm
+                values={form.values}
+                errors={form.errors}
+                disabled={busy}
+                recordingLock={recordingLock}
+                onChange={form.setField}
+              />
               <PreviewPanel
                 values={form.values}
                 errors={form.errors}

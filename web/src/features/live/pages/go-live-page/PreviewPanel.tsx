@@ -12,7 +12,7 @@ import {
   toLocalInputValue,
   viewerTimeZone,
 } from './streamForm';
-import type { FieldErrors, StreamFormField, StreamFormValues } from './types';
+import type { FieldErrors, SetStreamField, StreamFormValues } from './types';
 
 interface PreviewPanelProps {
   values: StreamFormValues;
@@ -20,7 +20,7 @@ interface PreviewPanelProps {
   disabled?: boolean;
   /** Whether the start time can still change (not once the stream went live). */
   canSchedule: boolean;
-  onChange: (field: StreamFormField, value: string) => void;
+  onChange: SetStreamField;
   /** Uploads the image; resolves to the new thumbnail URL, or null when refused. Absent: no stream yet. */
   onUploadThumbnail?: ((file: File) => Promise<string | null>) | undefined;
   /** A fixed "now" (stories and tests); the current time otherwise. */

@@ -1,17 +1,71 @@
 // Stream configuration: title, description, category and tags, each with
-// the client's and the server's messages next to it.
+// the client's and the server's messages next to it, and whether the
+// broadcast is recorded as a replay (a choice made before going live).
 import { CharCount, FormField } from './FormField';
 import { LIMITS, charCount, parseTags } from './streamForm';
-import type { FieldErrors, StreamFormField, StreamFormValues } from './types';
+import type { FieldErrors, SetStreamField, StreamFormValues } from './types';
+
+/** Why the recording choice cannot change: the stream is live, or has ended. */
+export type RecordingLock = 'live' | 'ended' | null;
 
 interface StreamConfigFormProps {
   values: StreamFormValues;
   errors: FieldErrors;
   disabled?: boolean;
-  onChange: (field: StreamFormField, value: string) => void;
+  /** Set once the stream went live: recording is decided when it starts. */
+  recordingLock?: RecordingLock;
+  onChange: SetStreamField;
 }
 
-export function StreamConfigForm({ values, errors, disabled = false, onChange }: StreamConfigFormProps) {
+const RECORDING_HINTS: Record<'open' | 'live' | 'ended', string> = {
+  open: 'Viewers can watch the stream from the start once it has ended.',
+  live: 'Decided when the stream went live: it cannot change during the broadcast.',
+  ended: 'This stream has ended. Set up your next stream to choose again.',
+};
+
+function RecordReplayField({
+  checked,
+  error,
+  disabled,
+  lock,
+  onChange,
+}: {
+  checked: boolean;
+  error: string | undefined;
+  disabled: boolean;
+  lock: RecordingLock;
+  onChange: (checked: boolean) => void;
+}) {
+  const id = 'stream-record-replay';
+  const hintId = `${id}-hint`;
+  const errorId = error ? `${id}-error` : undefined;
+  return (
+    <div className={`field checkbox-field${error ? ' has-error' : ''}`}>
+      <label className="checkbox" htmlFor={id}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked}
+          disabled={disabled || lock !== null}
+          aria-invalid={Boolean(error)}
+          aria-describedby={[errorId, hintId].filter(Boolean).join(' ')}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+        Record a replay
+      </label>
+      {error ? (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      ) : null}
+      <p id={hintId} className="field-hint muted">
+        {RECORDING_HINTS[lock ?? 'open']}
+      </p>
+    </div>
+  );
+}
+
+export function StreamConfigForm({ values, errors, disabled = false, recordingLock = null, onChange }: StreamConfigFormProps) {
   const tags = parseTags(values.tags);
   return (
     <section className="card stack" aria-labelledby="config-heading">
@@ -94,6 +148,13 @@ export function StreamConfigForm({ values, errors, disabled = false, onChange }:
           ))}
         </ul>
       ) : null}
+      <RecordReplayField
+        checked={values.recordReplay}
+        error={errors.recordReplay}
+        disabled={disabled}
+        lock={recordingLock}
+        onChange={(checked) => onChange('recordReplay', checked)}
+      />
     </section>
   );
 }

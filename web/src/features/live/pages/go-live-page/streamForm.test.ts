@@ -67,8 +67,15 @@ describe('form conversions', () => {
 
   it('submits trimmed values, the start time only when scheduling', () => {
     const values = { ...valid, title: '  Night  ', tags: 'a, b', scheduledAt: toLocalInputValue(new Date(2027, 0, 5, 20, 30)) };
-    expect(toCreateStreamData(values, 'live')).toEqual({ title: 'Night', description: '', category: '', tags: ['a', 'b'] });
+    expect(toCreateStreamData(values, 'live')).toEqual({ title: 'Night', description: '', category: '', tags: ['a', 'b'], recordReplay: true });
     expect(toCreateStreamData(values, 'schedule').scheduledAt).toBe(new Date(2027, 0, 5, 20, 30).toISOString());
+    expect(toCreateStreamData({ ...values, recordReplay: false }, 'live').recordReplay).toBe(false);
+  });
+
+  it('records a replay by default, and prefills the stream’s own choice', () => {
+    expect(EMPTY_FORM.recordReplay).toBe(true);
+    expect(formValuesFromStream(makeStream()).recordReplay).toBe(true);
+    expect(formValuesFromStream(makeStream({ record_replay: false })).recordReplay).toBe(false);
   });
 
   it('prefills from a stream, with its start time in local time while scheduled', () => {
@@ -88,6 +95,7 @@ describe('form conversions', () => {
         { field: 'tags[2]', message: 'each tag must be 1 to 25 printable characters' },
         { field: 'thumbnail_url', message: 'bad url' },
         { field: 'scheduled_at', message: 'must be in the future' },
+        { field: 'record_replay', message: 'must be a boolean' },
       ],
     });
     expect(fieldErrorsFromApi(error)).toEqual({
@@ -95,6 +103,7 @@ describe('form conversions', () => {
       tags: 'each tag must be 1 to 25 printable characters',
       thumbnailUrl: 'bad url',
       scheduledAt: 'must be in the future',
+      recordReplay: 'must be a boolean',
     });
   });
 

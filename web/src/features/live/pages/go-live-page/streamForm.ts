@@ -97,6 +97,7 @@ export const EMPTY_FORM: StreamFormValues = {
   tags: '',
   thumbnailUrl: '',
   scheduledAt: '',
+  recordReplay: true,
 };
 
 /** The form prefilled from a stream (its start time only while it is scheduled). */
@@ -110,6 +111,7 @@ export function formValuesFromStream(stream: Stream | null | undefined): StreamF
     thumbnailUrl: stream.thumbnail_url ?? '',
     scheduledAt:
       stream.status === 'scheduled' && stream.scheduled_at ? toLocalInputValue(new Date(stream.scheduled_at)) : '',
+    recordReplay: stream.record_replay,
   };
 }
 
@@ -177,6 +179,7 @@ export function toCreateStreamData(values: StreamFormValues, intent: FormIntent)
     description: values.description.trim(),
     category: values.category.trim(),
     tags: parseTags(values.tags),
+    recordReplay: values.recordReplay,
   };
   const thumbnailUrl = values.thumbnailUrl.trim();
   if (thumbnailUrl) data.thumbnailUrl = thumbnailUrl;
@@ -203,6 +206,8 @@ export function fieldErrorsFromApi(error: ApiRequestError): FieldErrors {
   if (thumbnail) errors.thumbnailUrl = thumbnail;
   const scheduledAt = pick('scheduled_at');
   if (scheduledAt) errors.scheduledAt = scheduledAt;
+  const recordReplay = pick('record_replay');
+  if (recordReplay) errors.recordReplay = recordReplay;
   return errors;
 }
 

@@ -10,6 +10,8 @@ export interface CreateStreamData {
   thumbnailUrl?: string;
   /** UTC ISO 8601. Present for "Schedule Stream", absent for "Go Live Now". */
   scheduledAt?: string;
+  /** Record the broadcast as a replay (read when the stream goes live). */
+  recordReplay: boolean;
 }
 
 /** The form as typed, before validation. */
@@ -22,9 +24,14 @@ export interface StreamFormValues {
   thumbnailUrl: string;
   /** A `datetime-local` value in the viewer's time zone, or empty. */
   scheduledAt: string;
+  /** The "Record a replay" checkbox. */
+  recordReplay: boolean;
 }
 
 export type StreamFormField = keyof StreamFormValues;
+
+/** Changes one field of the form. */
+export type SetStreamField = <F extends StreamFormField>(field: F, value: StreamFormValues[F]) => void;
 
 /** Messages shown next to the fields; `thumbnailFile` is the image upload. */
 export type FieldErrors = Partial<Record<StreamFormField | 'thumbnailFile', string>>;

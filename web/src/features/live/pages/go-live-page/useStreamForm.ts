@@ -5,12 +5,12 @@
 import { useState } from 'react';
 import type { Stream } from '../../../../api/types';
 import { type FormIntent, formValuesFromStream, validateStreamForm } from './streamForm';
-import type { FieldErrors, StreamFormField, StreamFormValues } from './types';
+import type { FieldErrors, SetStreamField, StreamFormField, StreamFormValues } from './types';
 
 export interface StreamForm {
   values: StreamFormValues;
   errors: FieldErrors;
-  setField: (field: StreamFormField, value: string) => void;
+  setField: SetStreamField;
   /** Checks the form for an action; returns the errors (empty when it can be sent). */
   check: (intent: FormIntent) => FieldErrors;
 }

@@ -36,6 +36,8 @@ function serving(stream: ReturnType<typeof makeStream>) {
 const live = makeStream({ ...liveStreams[0]!, started_at: new Date(Date.now() - 25 * 60_000).toISOString() });
 const scheduled = makeStream({ ...scheduledStreams[0]!, scheduled_at: new Date(Date.now() + 2 * 3_600_000 + 754_000).toISOString() });
 const replay = replayStreams[0]!;
+const preparing = replayStreams[1]!;
+const noReplay = makeStream({ ...replay, id: '17777777-7777-4777-8777-777777777777', replay_status: 'none', stream_url: null });
 
 const meta = {
   title: 'Live/LiveView',
@@ -62,13 +64,43 @@ export const Scheduled: Story = {
   parameters: serving(scheduled),
 };
 
-/** Ended, before the replay is ready; the chat stays readable. */
-export const ReplayNotAvailable: Story = {
+/** Ended, its replay ready: the player loads it from the start (the playlist never comes here). */
+export const Replay: Story = {
   args: {
     streamId: replay.id,
     session: null,
     socket: { rooms: { [replay.id]: { history: sampleChat(replay.id), status: 'ended', can_send: false } } },
   },
+  parameters: {
+    msw: {
+      handlers: [
+        http.get('*/media/replays/*', async () => {
+          await delay('infinite');
+          return new HttpResponse(null);
+        }),
+        ...handlersLive,
+      ],
+    },
+  },
+};
+
+/** Ended, its replay being prepared: it turns into the player when the socket says it is ready. */
+export const ReplayBeingPrepared: Story = {
+  args: {
+    streamId: preparing.id,
+    session: null,
+    socket: { rooms: { [preparing.id]: { history: sampleChat(preparing.id), status: 'ended', can_send: false } } },
+  },
+};
+
+/** Ended without a replay (recording was off); the chat stays readable. */
+export const NoReplay: Story = {
+  args: {
+    streamId: noReplay.id,
+    session: null,
+    socket: { rooms: { [noReplay.id]: { history: sampleChat(noReplay.id), status: 'ended', can_send: false } } },
+  },
+  parameters: serving(noReplay),
 };
 
 export const NotFound: Story = {

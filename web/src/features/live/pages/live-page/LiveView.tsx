@@ -1,7 +1,8 @@
 // `/live/:streamId`: the stream's page. The player (or the stage when
 // there is nothing to play yet), what the stream is, its chat, and other
 // streams live now. The page follows the stream over the socket: a
-// scheduled stream that goes live starts playing without a reload.
+// scheduled stream that goes live starts playing without a reload, and so
+// does an ended stream's replay once it is ready.
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Stream } from '../../../../api/types';
@@ -15,8 +16,11 @@ import { LiveViewRecommended } from './LiveViewRecommended';
 import { LiveViewStage } from './LiveViewStage';
 import { StreamMediaSession } from './StreamMediaSession';
 
+/** A live stream plays its live playlist; an ended one its replay, once ready. */
 function hasPlayer(stream: Stream): boolean {
-  return Boolean(stream.stream_url) && (stream.status === 'live' || stream.status === 'ended');
+  if (!stream.stream_url) return false;
+  if (stream.status === 'live') return true;
+  return stream.status === 'ended' && stream.replay_status === 'ready';
 }
 
 function StreamLayout({ stream, viewerCount }: { stream: Stream; viewerCount: number | null }) {

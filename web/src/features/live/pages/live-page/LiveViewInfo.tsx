@@ -1,8 +1,9 @@
 // What the stream is: its title, streamer, category, tags, description,
-// and when it started, is scheduled or was streamed.
+// and when it started or is scheduled; for an ended stream, when it was
+// streamed, for how long and to how many viewers at most.
 import type { Stream } from '../../../../api/types';
 import { useNow } from '../../hooks/useNow';
-import { formatDate, formatDateTime, formatDuration, formatRelative, streamDuration } from '../../utils/time';
+import { formatDateTime, formatDuration, formatFullDateTime, formatRelative, streamLength } from '../../utils/time';
 
 function When({ stream }: { stream: Stream }) {
   const now = useNow(30_000);
@@ -20,16 +21,41 @@ function When({ stream }: { stream: Stream }) {
       </span>
     );
   }
-  if (stream.status === 'ended' && stream.started_at) {
-    const duration = streamDuration(stream.started_at, stream.ended_at);
-    return (
-      <span>
-        Streamed <time dateTime={stream.started_at}>{formatDate(stream.started_at)}</time>
-        {duration !== null && <> · {formatDuration(duration)}</>}
-      </span>
-    );
-  }
   return null;
+}
+
+function BroadcastFacts({ stream }: { stream: Stream }) {
+  const length = streamLength(stream);
+  return (
+    <dl className="broadcast-facts">
+      {stream.started_at && (
+        <div>
+          <dt>Started</dt>
+          <dd>
+            <time dateTime={stream.started_at}>{formatFullDateTime(stream.started_at)}</time>
+          </dd>
+        </div>
+      )}
+      {stream.ended_at && (
+        <div>
+          <dt>Ended</dt>
+          <dd>
+            <time dateTime={stream.ended_at}>{formatFullDateTime(stream.ended_at)}</time>
+          </dd>
+        </div>
+      )}
+      {length !== null && (
+        <div>
+          <dt>Duration</dt>
+          <dd data-testid="replay-duration">{formatDuration(length)}</dd>
+        </div>
+      )}
+      <div>
+        <dt>Peak viewers</dt>
+        <dd data-testid="peak-viewers">{stream.peak_viewers.toLocaleString()}</dd>
+      </div>
+    </dl>
+  );
 }
 
 export function LiveViewInfo({ stream }: { stream: Stream }) {
@@ -56,6 +82,7 @@ export function LiveViewInfo({ stream }: { stream: Stream }) {
           ))}
         </ul>
       )}
+      {stream.status === 'ended' && <BroadcastFacts stream={stream} />}
       {stream.description && <p className="description">{stream.description}</p>}
     </section>
   );

@@ -1,7 +1,8 @@
 // The stream's player: hls.js on `stream_url` (re-attached when it
-// changes), the status badge and the real-time viewer count, the playback
-// speed, and the overlays for reconnecting and for autoplay that needs a
-// click.
+// changes): the live playlist at its live edge, or an ended stream's replay
+// from its start, seekable and at the saved speed. The status badge and the
+// real-time viewer count, the playback speed, and the overlays for
+// reconnecting and for autoplay that needs a click.
 import { useCallback, useState } from 'react';
 import type { Stream } from '../../../../api/types';
 import { PlaybackSpeedButton } from '../../../player/components/audio-player/PlaybackSpeedButton';
@@ -21,10 +22,11 @@ export interface LiveViewPlayerProps {
 interface PlayerOverlayProps {
   status: PlayerStatus;
   gesture: PlayerGesture;
+  live: boolean;
   onGesture: () => void;
 }
 
-function PlayerOverlay({ status, gesture, onGesture }: PlayerOverlayProps) {
+function PlayerOverlay({ status, gesture, live, onGesture }: PlayerOverlayProps) {
   if (gesture === 'play') {
     return (
       <button type="button" className="player-gesture play" onClick={onGesture}>
@@ -49,7 +51,7 @@ function PlayerOverlay({ status, gesture, onGesture }: PlayerOverlayProps) {
       {(status === 'loading' || status === 'recovering' || status === 'unsupported') && (
         <div className="player-status" role="status">
           {status !== 'unsupported' && <span className="spinner" aria-hidden="true" />}
-          {status === 'loading' && 'Loading the stream…'}
+          {status === 'loading' && (live ? 'Loading the stream…' : 'Loading the replay…')}
           {status === 'recovering' && 'Reconnecting to the stream…'}
           {status === 'unsupported' && 'This browser cannot play this stream.'}
         </div>
@@ -85,7 +87,7 @@ export function LiveViewPlayer({ stream, viewerCount, onMediaElement }: LiveView
           controlsList="noplaybackrate"
           aria-label={`${live ? 'Live stream' : 'Replay'}: ${stream.title}`}
         />
-        <PlayerOverlay status={player.status} gesture={player.gesture} onGesture={player.resolveGesture} />
+        <PlayerOverlay status={player.status} gesture={player.gesture} live={live} onGesture={player.resolveGesture} />
       </div>
       <div className="player-bar">
         <StatusBadge status={stream.status} testId="stream-status" />

@@ -1,5 +1,6 @@
 // The stage when there is nothing to play: a scheduled stream counting
-// down, a stream not started yet, or a replay that is not available.
+// down, a stream not started yet, a replay being prepared, or an ended
+// stream without one.
 import type { Stream } from '../../../../api/types';
 import { Countdown } from '../../components/Countdown';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -17,9 +18,18 @@ function StageMessage({ stream }: { stream: Stream }) {
     );
   }
   if (stream.status === 'ended') {
+    if (stream.replay_status === 'processing') {
+      return (
+        <>
+          <span className="spinner" aria-hidden="true" />
+          <p className="stage-title">Replay is being prepared…</p>
+          <p className="stage-note">It plays here as soon as it is ready. The chat stays readable.</p>
+        </>
+      );
+    }
     return (
       <>
-        <p className="stage-title">The replay is not available yet</p>
+        <p className="stage-title">No replay for this stream</p>
         <p className="stage-note">This stream has ended. Its chat stays readable.</p>
       </>
     );
@@ -50,9 +60,6 @@ export function LiveViewStage({ stream }: { stream: Stream }) {
       </StreamThumbnail>
       <div className="player-bar">
         <StatusBadge status={stream.status} testId="stream-status" />
-        {stream.status === 'ended' && stream.peak_viewers > 0 && (
-          <span className="muted">Peak {stream.peak_viewers.toLocaleString()} watching</span>
-        )}
       </div>
     </div>
   );
