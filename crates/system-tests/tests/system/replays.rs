@@ -187,6 +187,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
         downtime < Duration::from_millis(1500),
         "the restart took {downtime:?}, longer than nginx's renewal interval allows"
     );
+    println!("ingest-events restarted in {} ms", downtime.as_millis());
 
     // The short stream's replay is ready first; deleting the stream deletes it.
     let short_ready = wait_for(&lw, &short_id, &brief, "the short replay", |s| {
@@ -239,6 +240,22 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
         s["replay_status"] == "ready"
     })
     .await;
+    let shown: serde_json::Map<String, Value> = [
+        "status",
+        "is_live",
+        "is_vod",
+        "viewer_count",
+        "peak_viewers",
+        "started_at",
+        "ended_at",
+        "replay_status",
+        "duration_seconds",
+        "stream_url",
+    ]
+    .into_iter()
+    .map(|k| (k.to_owned(), ready[k].clone()))
+    .collect();
+    println!("replay ready: {}", Value::Object(shown));
     let url = ready["stream_url"]
         .as_str()
         .expect("a replay URL")
@@ -280,8 +297,8 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
         "segments add up to {total:.2} s, the broadcast lasted {broadcast:.2} s (longest segment {longest:.2} s)"
     );
     assert!(total > 15.0, "{total} s of a 20 s broadcast");
-    let shown = ready["duration_seconds"].as_f64().expect("a duration");
-    assert!((shown - total).abs() < 0.01, "{shown} vs {total}");
+    let listed = ready["duration_seconds"].as_f64().expect("a duration");
+    assert!((listed - total).abs() < 0.01, "{listed} vs {total}");
 
     // Every segment nginx wrote, in order, none skipped across the restart.
     let sequences: Vec<i64> = {
