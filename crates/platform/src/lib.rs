@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod routes;
 pub mod schema;
 pub mod shutdown;
+pub mod tasks;
 pub mod telemetry;
 
 pub use error::ApiError;

@@ -6,10 +6,12 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
+use futures::{StreamExt, TryStreamExt};
 use object_store::{
     ClientOptions, ObjectStore, RetryConfig,
     aws::{AmazonS3Builder, AmazonS3ConfigKey},
     local::LocalFileSystem,
+    path::Path,
     prefix::PrefixStore,
 };
 
@@ -148,4 +150,16 @@ impl MediaStoreLocation {
             }
         })
     }
+}
+
+/// Deletes every object under `prefix`; returns how many.
+///
+/// Fails when the store does not answer.
+pub async fn delete_prefix(store: &dyn ObjectStore, prefix: &Path) -> object_store::Result<usize> {
+    let names = store
+        .list(Some(prefix))
+        .map_ok(|meta| meta.location)
+        .boxed();
+    let deleted: Vec<Path> = store.delete_stream(names).try_collect().await?;
+    Ok(deleted.len())
 }

@@ -105,13 +105,6 @@ impl ReplayConfig {
                 ));
             }
         };
-        let poll_ms: u64 = env.parse_or("REPLAY_POLL_INTERVAL_MS", 2000)?;
-        if !(200..=10_000).contains(&poll_ms) {
-            return Err(ConfigError::invalid(
-                "REPLAY_POLL_INTERVAL_MS",
-                "must be 200..=10000",
-            ));
-        }
         let max_mb: u64 = env.parse_or("REPLAY_MAX_MB", 4096)?;
         if max_mb == 0 {
             return Err(ConfigError::invalid("REPLAY_MAX_MB", "must be at least 1"));
@@ -129,7 +122,7 @@ impl ReplayConfig {
                 .url_or("RTMP_HLS_URL", "http://127.0.0.1:8090/hls")?
                 .trim_end_matches('/')
                 .to_owned(),
-            poll_interval: Duration::from_millis(poll_ms),
+            poll_interval: millis(env, "REPLAY_POLL_INTERVAL_MS", 2000, 200..=10_000)?,
             min_duration: Duration::from_secs(env.parse_or("REPLAY_MIN_SECONDS", 10)?),
             max_bytes: max_mb.saturating_mul(1024 * 1024),
             retention: (retention_days > 0)
@@ -155,6 +148,23 @@ fn app_name(env: &Env, name: &str, default: &str) -> Result<String, ConfigError>
     Ok(value)
 }
 
+/// A number of milliseconds within `range`.
+fn millis(
+    env: &Env,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    let ms: u64 = env.parse_or(name, default)?;
+    if !range.contains(&ms) {
+        return Err(ConfigError::invalid(
+            name,
+            format!("must be {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
 fn seconds(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
     let s: u64 = env.parse_or(name, default)?;
     if s == 0 {
@@ -168,27 +178,6 @@ impl Config {
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let interval_ms: u64 = env.parse_or("VIEWER_PUBLISH_INTERVAL_MS", 1000)?;
-        if !(50..=60_000).contains(&interval_ms) {
-            return Err(ConfigError::invalid(
-                "VIEWER_PUBLISH_INTERVAL_MS",
-                "must be 50..=60000",
-            ));
-        }
-        let listener_lease_ms: u64 = env.parse_or("LISTENER_LEASE_MS", 15_000)?;
-        if !(1000..=600_000).contains(&listener_lease_ms) {
-            return Err(ConfigError::invalid(
-                "LISTENER_LEASE_MS",
-                "must be 1000..=600000",
-            ));
-        }
-        let sample_ms: u64 = env.parse_or("HEALTH_SAMPLE_INTERVAL_MS", 2000)?;
-        if !(200..=60_000).contains(&sample_ms) {
-            return Err(ConfigError::invalid(
-                "HEALTH_SAMPLE_INTERVAL_MS",
-                "must be 200..=60000",
-            ));
-        }
         Ok(Self {
             common: CommonConfig::from_env(env, "ingest-events", "127.0.0.1:8083")?,
             internal_token: env.secret("INTERNAL_TOKEN", 16)?,
@@ -198,11 +187,11 @@ impl Config {
             rtmp_hls_app: app_name(env, "RTMP_HLS_APP", "hls")?,
             session_lease: seconds(env, "SESSION_LEASE_S", 15)?,
             event_session_lease: seconds(env, "EVENT_SESSION_LEASE_S", 120)?,
-            viewer_publish_interval: Duration::from_millis(interval_ms),
+            viewer_publish_interval: millis(env, "VIEWER_PUBLISH_INTERVAL_MS", 1000, 50..=60_000)?,
             viewer_refresh: seconds(env, "VIEWER_REFRESH_S", 30)?,
-            listener_lease: Duration::from_millis(listener_lease_ms),
+            listener_lease: millis(env, "LISTENER_LEASE_MS", 15_000, 1000..=600_000)?,
             rtmp_stat_url: env.url_or("RTMP_STAT_URL", "http://127.0.0.1:8090/stat")?,
-            health_sample_interval: Duration::from_millis(sample_ms),
+            health_sample_interval: millis(env, "HEALTH_SAMPLE_INTERVAL_MS", 2000, 200..=60_000)?,
             http_workers: http_workers(env)?,
             replay: ReplayConfig::from_env(env)?,
         })

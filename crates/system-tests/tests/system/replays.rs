@@ -17,33 +17,14 @@ use serde_json::{Value, json};
 use veza_live_system_tests::{LiveWorld, rtmp::Ffmpeg, shared_media_dir};
 use veza_live_test_support::eventually;
 
-use crate::{data, user};
+use crate::{
+    data,
+    rtmp::{stream, wait_for},
+    user,
+};
 
 const WAIT: Duration = Duration::from_secs(40);
-
-async fn stream(lw: &LiveWorld, id: &str, token: &str) -> Value {
-    let res = lw
-        .base
-        .catalog
-        .http
-        .get(&format!("/api/v1/live/streams/{id}"), Some(token))
-        .await;
-    data(&res.body).clone()
-}
-
-async fn wait_for(
-    lw: &LiveWorld,
-    id: &str,
-    token: &str,
-    what: &str,
-    check: impl Fn(&Value) -> bool,
-) -> Value {
-    eventually(what, WAIT, || async {
-        let s = stream(lw, id, token).await;
-        check(&s).then_some(s)
-    })
-    .await
-}
+const WAIT_S: u64 = 40;
 
 /// Creates a stream; returns its id and key.
 async fn create(lw: &LiveWorld, token: &str, body: Value) -> (String, String) {
@@ -158,7 +139,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
     let mut main = Ffmpeg::publish(&lw.nginx.ports.publish_url(&key), 20);
     let mut off = Ffmpeg::publish(&lw.nginx.ports.publish_url(&off_key), 8);
     let mut short = Ffmpeg::publish(&lw.nginx.ports.publish_url(&short_key), 8);
-    wait_for(&lw, &id, &dj, "the long set to go live", |s| {
+    wait_for(&lw, &id, &dj, "the long set to go live", WAIT_S, |s| {
         s["is_live"] == true
     })
     .await;
@@ -190,7 +171,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
     println!("ingest-events restarted in {} ms", downtime.as_millis());
 
     // The short stream's replay is ready first; deleting the stream deletes it.
-    let short_ready = wait_for(&lw, &short_id, &brief, "the short replay", |s| {
+    let short_ready = wait_for(&lw, &short_id, &brief, "the short replay", WAIT_S, |s| {
         s["replay_status"] == "ready"
     })
     .await;
@@ -216,9 +197,14 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 
     // Recording off: ended, and nothing recorded.
-    let ended_off = wait_for(&lw, &off_id, &quiet, "the unrecorded stream to end", |s| {
-        s["status"] == "ended"
-    })
+    let ended_off = wait_for(
+        &lw,
+        &off_id,
+        &quiet,
+        "the unrecorded stream to end",
+        WAIT_S,
+        |s| s["status"] == "ended",
+    )
     .await;
     off.stop();
     assert_eq!(ended_off["replay_status"], "none");
@@ -227,7 +213,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
     assert!(!replay_folder(&off_id).exists());
 
     // The long set ends: processing, then ready.
-    let ended = wait_for(&lw, &id, &dj, "the long set to end", |s| {
+    let ended = wait_for(&lw, &id, &dj, "the long set to end", WAIT_S, |s| {
         s["status"] == "ended"
     })
     .await;
@@ -236,7 +222,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
         ["processing", "ready"].contains(&ended["replay_status"].as_str().unwrap_or_default()),
         "{ended}"
     );
-    let ready = wait_for(&lw, &id, &dj, "the replay to be ready", |s| {
+    let ready = wait_for(&lw, &id, &dj, "the replay to be ready", WAIT_S, |s| {
         s["replay_status"] == "ready"
     })
     .await;
@@ -382,7 +368,7 @@ async fn a_broadcast_becomes_a_vod_replay_that_survives_an_ingest_restart_and_ex
         .await
         .expect("backdated");
     }
-    let expired = wait_for(&lw, &id, &dj, "the old replay to expire", |s| {
+    let expired = wait_for(&lw, &id, &dj, "the old replay to expire", WAIT_S, |s| {
         s["replay_status"] == "none"
     })
     .await;

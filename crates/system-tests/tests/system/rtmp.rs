@@ -15,7 +15,8 @@ use veza_live_test_support::eventually;
 
 use crate::{data, user};
 
-async fn stream(lw: &LiveWorld, id: &str, token: &str) -> Value {
+/// A stream as its owner sees it.
+pub async fn stream(lw: &LiveWorld, id: &str, token: &str) -> Value {
     let res = lw
         .base
         .catalog
@@ -25,7 +26,8 @@ async fn stream(lw: &LiveWorld, id: &str, token: &str) -> Value {
     data(&res.body).clone()
 }
 
-async fn wait_for(
+/// Waits up to `secs` for the stream to pass `check`.
+pub async fn wait_for(
     lw: &LiveWorld,
     id: &str,
     token: &str,

@@ -8,8 +8,10 @@ use std::{collections::HashMap, time::Duration};
 use chrono::Utc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use veza_live_platform::tasks;
 
 use super::{HealthBook, stat};
+
 use crate::{db::sessions, state::AppState};
 
 /// Longest wait for nginx-rtmp's statistics.
@@ -17,24 +19,9 @@ const STAT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Samples until `cancel` fires.
 pub fn spawn(state: AppState, every: Duration, cancel: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut failing = false;
-        loop {
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = ticker.tick() => match sample(&state).await {
-                    Ok(()) => failing = false,
-                    // Once per outage, not every tick.
-                    Err(error) if !failing => {
-                        failing = true;
-                        tracing::warn!(error = %error, "stream health not sampled, retrying");
-                    }
-                    Err(_) => {}
-                },
-            }
-        }
+    tasks::every(every, cancel, "stream health not sampled", move || {
+        let state = state.clone();
+        async move { sample(&state).await }
     })
 }
 

@@ -18,14 +18,13 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
-use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, path::Path};
 use uuid::Uuid;
 use veza_live_domain::{
     ReplayStatus, Subjects,
     events::{Event, ReplayUpdated},
 };
-use veza_live_platform::outbox;
+use veza_live_platform::{media_store, outbox};
 
 use crate::config::ReplayConfig;
 
@@ -72,14 +71,7 @@ impl Replays {
     ///
     /// Fails when the store does not answer.
     pub async fn delete_objects(&self, stream_id: Uuid) -> object_store::Result<usize> {
-        let prefix = Self::folder(stream_id);
-        let names = self
-            .store
-            .list(Some(&prefix))
-            .map_ok(|meta| meta.location)
-            .boxed();
-        let deleted: Vec<Path> = self.store.delete_stream(names).try_collect().await?;
-        Ok(deleted.len())
+        media_store::delete_prefix(self.store.as_ref(), &Self::folder(stream_id)).await
     }
 
     /// Puts one object.

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::ReplayStatus;
+use veza_live_platform::tasks;
 
 use super::{
     Replays, announce,
@@ -38,24 +39,9 @@ const GIVE_UP_AFTER_END: Duration = Duration::from_secs(30);
 /// Records until `cancel` fires.
 pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
     let every = state.replays.config.poll_interval;
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut failing = false;
-        loop {
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = ticker.tick() => match tick(&state).await {
-                    Ok(()) => failing = false,
-                    // Once per outage, not every tick.
-                    Err(error) if !failing => {
-                        failing = true;
-                        tracing::warn!(error = %format!("{error:#}"), "replay recording stalled, retrying");
-                    }
-                    Err(_) => {}
-                },
-            }
-        }
+    tasks::every(every, cancel, "replay recording stalled", move || {
+        let state = state.clone();
+        async move { tick(&state).await }
     })
 }
 

@@ -7,7 +7,6 @@ pub mod thumbnail;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, path::Path};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -194,13 +193,7 @@ impl MediaStore {
     /// Fails when the store does not answer.
     pub async fn delete_thumbnails(&self, stream_id: Uuid) -> Result<usize, StoreError> {
         let prefix = Path::from(format!("thumbnails/{}", stream_id.hyphenated()));
-        let names = self
-            .store
-            .list(Some(&prefix))
-            .map_ok(|meta| meta.location)
-            .boxed();
-        let deleted: Vec<Path> = self.store.delete_stream(names).try_collect().await?;
-        Ok(deleted.len())
+        Ok(veza_live_platform::media_store::delete_prefix(self.store.as_ref(), &prefix).await?)
     }
 
     /// Deletes an object in the background, logging a failure: for

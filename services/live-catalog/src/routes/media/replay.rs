@@ -10,7 +10,6 @@ use actix_web::{
     http::header::{self, HeaderValue},
     web,
 };
-use uuid::Uuid;
 use veza_live_domain::{ReplayStatus, StreamStatus};
 use veza_live_platform::ApiError;
 
@@ -103,10 +102,7 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (stream, file) = path.into_inner();
-    let stream_id = Uuid::parse_str(&stream)
-        .ok()
-        .filter(|id| id.hyphenated().to_string() == stream)
-        .ok_or_else(not_found)?;
+    let stream_id = super::canonical_stream_id(&stream).ok_or_else(not_found)?;
     let content_type = content_type(&file).ok_or_else(not_found)?;
     let row = {
         let mut conn = state.pool.get().await?;

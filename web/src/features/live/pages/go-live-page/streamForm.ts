@@ -79,16 +79,7 @@ export function viewerTimeZone(): string {
 }
 
 /** A start time in the viewer's locale and time zone, e.g. "Thu, Dec 3, 2026, 20:30". */
-export function formatStartTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-}
+export { formatFullDateTime as formatStartTime } from '../../utils/time';
 
 export const EMPTY_FORM: StreamFormValues = {
   title: '',
