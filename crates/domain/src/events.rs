@@ -123,6 +123,10 @@ pub struct StreamEnded {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub reason: EndReason,
+    /// The session was recorded: its replay is now `processing` (added
+    /// after v1 shipped; absent means false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
 }
 
 /// Payload of `live.events.replay.updated`: where an ended stream's replay
@@ -259,8 +263,10 @@ mod tests {
             user_id: id(3),
             session_id: id(4),
             reason: EndReason::LeaseExpired,
+            recorded: false,
         };
         let value = snapshot(ended);
+        assert!(value.get("recorded").is_none(), "omitted when false");
         assert_eq!(value["reason"], "lease_expired");
         assert_eq!(value["v"], 1);
         let back: Event<StreamEnded> = serde_json::from_value(value).expect("round trip");

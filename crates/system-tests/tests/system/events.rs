@@ -77,6 +77,7 @@ fn ended(stream_id: Uuid, user_id: Uuid, session_id: Uuid) -> Event<StreamEnded>
             user_id,
             session_id,
             reason: EndReason::PublisherDone,
+            recorded: false,
         },
         Utc::now(),
     )

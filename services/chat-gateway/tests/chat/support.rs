@@ -205,6 +205,7 @@ impl World {
                 user_id: owner,
                 session_id: Uuid::new_v4(),
                 reason: EndReason::PublisherDone,
+                recorded: false,
             },
             Utc::now(),
         );

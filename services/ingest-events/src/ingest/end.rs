@@ -152,22 +152,15 @@ async fn close(
 ) -> Result<(), IngestError> {
     sessions::end(conn, session.id, at, reason_str(reason)).await?;
     listeners::clear(conn, session.stream_id).await?;
-    if replays::session_ended(conn, session.stream_id, at).await? {
-        crate::replay::announce(
-            conn,
-            subjects,
-            session.stream_id,
-            veza_live_domain::ReplayStatus::Processing,
-            None,
-        )
-        .await?;
-    }
+    // A recorded session's replay is `processing` from the same event.
+    let recorded = replays::session_ended(conn, session.stream_id, at).await?;
     let event = Event::new(
         StreamEnded {
             stream_id: session.stream_id,
             user_id: session.user_id,
             session_id: session.id,
             reason,
+            recorded,
         },
         at,
     );
@@ -227,6 +220,8 @@ async fn tombstone(
                 user_id: owner.user_id,
                 session_id: session.id,
                 reason,
+                // A stream that never had a session was not recorded.
+                recorded: false,
             },
             origin.occurred_at,
         );

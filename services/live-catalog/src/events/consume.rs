@@ -118,6 +118,16 @@ pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(),
         {
             streams::mark_ended(conn, row.id, p.session_id, event.occurred_at).await?;
         }
+        if p.recorded {
+            // Unless the replay got further already (its `ready` overtook this).
+            let processing = ReplayUpdated {
+                stream_id: p.stream_id,
+                status: ReplayStatus::Processing,
+                duration_seconds: None,
+                playlist: None,
+            };
+            streams::apply_replay(conn, &processing).await?;
+        }
         Ok(())
     })
     .await
