@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use veza_live_domain::{
-    ErrorBody, Subjects,
-    events::{EndReason, Event, StreamEnded, StreamStarted, ViewerCount},
+    ErrorBody, ReplayStatus, Subjects,
+    events::{EndReason, Event, ReplayUpdated, StreamEnded, StreamStarted, ViewerCount},
     rpc::{StreamForUser, StreamForUserRequest},
 };
 use veza_live_platform::nats::{RpcError, publish_event, request};
@@ -406,4 +406,142 @@ fn token_user(token: &str) -> Uuid {
         .verify(token)
         .expect("token")
         .user_id
+}
+
+fn replay(stream_id: Uuid, status: ReplayStatus, duration: Option<f64>) -> Event<ReplayUpdated> {
+    Event::new(
+        ReplayUpdated {
+            stream_id,
+            status,
+            duration_seconds: duration,
+            playlist: (status == ReplayStatus::Ready)
+                .then(|| format!("replays/{stream_id}/index.m3u8")),
+        },
+        Utc::now(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_replay_is_the_owners_until_live_and_replay_updates_only_move_forward() {
+    let w = World::start().await;
+    let (uid, token) = user("dj");
+    let id = create(&w, &token, json!({"title": "Set", "record_replay": false})).await;
+    let path = format!("/api/v1/live/streams/{id}");
+    assert_eq!(
+        stream_json(&w.catalog.http, id, &token).await["record_replay"],
+        false
+    );
+    // Before going live the owner may change it; null is refused.
+    let res = w
+        .catalog
+        .http
+        .put(&path, Some(&token), &json!({"record_replay": true}))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(data(&res.body)["record_replay"], true);
+    let res = w
+        .catalog
+        .http
+        .put(&path, Some(&token), &json!({"record_replay": null}))
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    // resolve_publish tells ingest-events the owner's choice.
+    let chosen: StreamForUser = request(
+        &w.nats,
+        w.subjects.rpc_resolve_publish(),
+        &StreamForUserRequest {
+            user_id: uid,
+            username: None,
+        },
+        Duration::from_secs(3),
+    )
+    .await
+    .expect("a stream to publish");
+    assert_eq!((chosen.stream_id, chosen.record_replay), (id, true));
+
+    let session = Uuid::new_v4();
+    emit(
+        &w.nats,
+        w.subjects.stream_started(),
+        &started(id, uid, session),
+    )
+    .await;
+    wait_status(&w.catalog.http, id, &token, "live").await;
+    // Once live it is fixed (the same value is not a change).
+    let res = w
+        .catalog
+        .http
+        .put(&path, Some(&token), &json!({"record_replay": false}))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert_eq!(crate::error_code(&res.body), "invalid_state");
+    let res = w
+        .catalog
+        .http
+        .put(
+            &path,
+            Some(&token),
+            &json!({"record_replay": true, "title": "Set 2"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // A recorded end: processing at once.
+    let mut end = ended(id, uid, session);
+    end.payload.recorded = true;
+    emit(&w.nats, w.subjects.stream_ended(), &end).await;
+    let s = wait_status(&w.catalog.http, id, &token, "ended").await;
+    assert_eq!(s["replay_status"], "processing", "{s}");
+    assert_eq!(s["stream_url"], Value::Null);
+
+    // Ready: the replay plays.
+    emit(
+        &w.nats,
+        w.subjects.replay_updated(),
+        &replay(id, ReplayStatus::Ready, Some(61.5)),
+    )
+    .await;
+    let s = eventually("the replay to be ready", WAIT, || async {
+        let s = stream_json(&w.catalog.http, id, &token).await;
+        (s["replay_status"] == "ready").then_some(s)
+    })
+    .await;
+    assert_eq!(s["duration_seconds"], 61.5);
+    assert_eq!(
+        s["stream_url"],
+        format!("http://127.0.0.1:8080/media/replays/{id}/index.m3u8")
+    );
+    // A late processing changes nothing; none (expired) goes further.
+    emit(
+        &w.nats,
+        w.subjects.replay_updated(),
+        &replay(id, ReplayStatus::Processing, None),
+    )
+    .await;
+    emit(
+        &w.nats,
+        w.subjects.replay_updated(),
+        &replay(id, ReplayStatus::None, None),
+    )
+    .await;
+    let s = eventually("the replay to be gone", WAIT, || async {
+        let s = stream_json(&w.catalog.http, id, &token).await;
+        (s["replay_status"] == "none").then_some(s)
+    })
+    .await;
+    assert_eq!(s["stream_url"], Value::Null);
+    assert_eq!(s["status"], "ended");
+    // And a late ready cannot bring it back.
+    emit(
+        &w.nats,
+        w.subjects.replay_updated(),
+        &replay(id, ReplayStatus::Ready, Some(61.5)),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        stream_json(&w.catalog.http, id, &token).await["replay_status"],
+        "none"
+    );
+    w.stop().await;
 }
