@@ -117,6 +117,14 @@ async fn an_ended_room_is_read_only_and_announces_its_status() {
         joined["history"][0]["content"], "during",
         "ended rooms stay readable"
     );
+    // Its replay becomes ready: the open page is told.
+    w.replay_changed(stream, owner, veza_live_domain::ReplayStatus::Ready)
+        .await;
+    let frame = ws.recv_type("stream_replay").await;
+    assert_eq!(
+        (frame["stream_id"].as_str(), frame["replay_status"].as_str()),
+        (Some(stream.to_string().as_str()), Some("ready"))
+    );
     chat.stop().await;
 }
 

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_chat_gateway::{Application, Config};
 use veza_live_domain::{
-    StreamStatus, Subjects,
+    ReplayStatus, StreamStatus, Subjects,
     events::{EndReason, Event, StreamChanged, StreamEnded, StreamSnapshot, StreamStarted},
 };
 use veza_live_platform::{config::Env, nats::publish_event};
@@ -172,7 +172,7 @@ impl World {
             created_at: now,
             updated_at: now,
             record_replay: true,
-            replay_status: veza_live_domain::ReplayStatus::None,
+            replay_status: ReplayStatus::None,
         };
         let event = Event::new(StreamChanged { stream: snapshot }, now);
         self.emit(self.subjects.stream_created(), &event).await;
@@ -210,6 +210,31 @@ impl World {
             Utc::now(),
         );
         self.emit(self.subjects.stream_ended(), &event).await;
+    }
+
+    /// The catalog republishes an ended stream whose replay is now `replay`.
+    pub async fn replay_changed(&self, stream_id: Uuid, owner: Uuid, replay: ReplayStatus) {
+        let now = Utc::now();
+        let snapshot = StreamSnapshot {
+            id: stream_id,
+            user_id: owner,
+            streamer_name: "dj".into(),
+            title: "Set".into(),
+            description: None,
+            category: None,
+            tags: vec![],
+            thumbnail_url: None,
+            status: StreamStatus::Ended,
+            scheduled_at: None,
+            started_at: Some(now),
+            ended_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            record_replay: true,
+            replay_status: replay,
+        };
+        let event = Event::new(StreamChanged { stream: snapshot }, now);
+        self.emit(self.subjects.stream_updated(), &event).await;
     }
 }
 
