@@ -107,6 +107,7 @@ pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<()
         occurred_at: event.occurred_at,
         source: Source::Nats,
         client_addr: event.payload.client_addr.clone(),
+        fresh: false,
     };
     apply(state, event.payload, origin)
         .await

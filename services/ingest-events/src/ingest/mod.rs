@@ -30,6 +30,9 @@ pub struct Origin {
     pub occurred_at: DateTime<Utc>,
     pub source: Source,
     pub client_addr: Option<String>,
+    /// The event id was made here, now (a hook call): it cannot have been
+    /// applied before, so no duplicate check is needed.
+    pub fresh: bool,
 }
 
 impl Origin {
@@ -40,6 +43,7 @@ impl Origin {
             occurred_at: Utc::now(),
             source,
             client_addr,
+            fresh: true,
         }
     }
 }

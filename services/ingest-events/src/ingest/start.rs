@@ -71,8 +71,10 @@ pub async fn start(
     rtmp: Option<RtmpConnection>,
     origin: Origin,
 ) -> Result<Option<StartOutcome>, IngestError> {
-    // A redelivered event must not pick (or create) a stream again.
-    {
+    // A redelivered event must not pick (or create) a stream again; a
+    // hook's own fresh id needs no look (the refusal path of `on_publish`
+    // then costs the key validation alone).
+    if !origin.fresh {
         let mut conn = state.pool.get().await?;
         if already_delivered(&mut conn, "ingest-events", origin.event_id).await? {
             count("stream_started", "duplicate");

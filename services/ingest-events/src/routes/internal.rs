@@ -153,6 +153,7 @@ pub async fn stream_event(
         occurred_at: body.occurred_at.unwrap_or_else(Utc::now),
         source: Source::Http,
         client_addr: body.client_addr.clone(),
+        fresh: false,
     };
     let event_id = origin.event_id;
     let event = IngestEvent {
