@@ -161,13 +161,77 @@ pub fn exit_if_check_config<T, E: std::fmt::Display>(load: impl FnOnce() -> Resu
 /// of CPUs).
 ///
 /// Fails when the value does not parse or is 0.
-pub fn http_workers(env: &Env) -> Result<usize, ConfigError> {
+fn http_workers(env: &Env) -> Result<usize, ConfigError> {
     let default = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
     match env.parse_or("HTTP_WORKERS", default)? {
         0 => Err(ConfigError::invalid("HTTP_WORKERS", "must be at least 1")),
         n => Ok(n),
+    }
+}
+
+/// `ALLOWED_ORIGINS`: the browser origins a service accepts (CORS at the
+/// api-gateway, WebSocket upgrades at chat-gateway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `*`: any origin.
+    Any,
+    /// Exact `http(s)://host[:port]` origins, compared case-insensitively.
+    List(Vec<String>),
+}
+
+impl AllowedOrigins {
+    /// Reads `ALLOWED_ORIGINS` (comma-separated `http(s)` origins, or `*`),
+    /// or `default` when unset.
+    ///
+    /// Fails when an entry is not an `http(s)` origin.
+    pub fn from_env(env: &Env, default: &str) -> Result<Self, ConfigError> {
+        let raw = env
+            .optional("ALLOWED_ORIGINS")
+            .unwrap_or_else(|| default.to_owned());
+        Self::parse(&raw)
+    }
+
+    /// Parses a comma-separated list; an empty one lists nothing.
+    ///
+    /// Fails when an entry is not an `http(s)` origin.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let list: Vec<String> = raw
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if list.iter().any(|o| o == "*") {
+            return Ok(Self::Any);
+        }
+        if let Some(bad) = list
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(ConfigError::invalid(
+                "ALLOWED_ORIGINS",
+                format!("{bad:?} is not an http(s) origin"),
+            ));
+        }
+        Ok(Self::List(list))
+    }
+
+    /// Whether nothing is allowed.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::List(list) if list.is_empty())
+    }
+
+    /// Whether a request with this `Origin` header (or none) is allowed.
+    pub fn allows(&self, origin: Option<&str>) -> bool {
+        match (self, origin) {
+            (Self::Any, _) | (_, None) => true,
+            (Self::List(list), Some(origin)) => {
+                let origin = origin.trim_end_matches('/');
+                list.iter()
+                    .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+            }
+        }
     }
 }
 
@@ -207,11 +271,13 @@ pub struct BaseConfig {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub otel_endpoint: Option<String>,
+    pub http_workers: usize,
 }
 
 impl BaseConfig {
     /// Reads `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`, `LISTEN_ADDR`,
-    /// `RUST_LOG`, `LOG_FORMAT` and `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    /// `HTTP_WORKERS`, `RUST_LOG`, `LOG_FORMAT` and
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`.
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(
@@ -238,14 +304,16 @@ impl BaseConfig {
                 Some(_) => Some(env.url_or("OTEL_EXPORTER_OTLP_ENDPOINT", "")?),
                 None => None,
             },
+            http_workers: http_workers(env)?,
         })
     }
 }
 
-/// Settings every service with a database and NATS shares.
+/// Settings every service with a database and NATS shares, on top of
+/// the [`BaseConfig`] of any HTTP service.
 #[derive(Clone)]
 pub struct CommonConfig {
-    pub service_name: &'static str,
+    pub base: BaseConfig,
     pub database_url: SecretString,
     pub database_pool_size: usize,
     /// One URL or several, comma-separated.
@@ -253,15 +321,13 @@ pub struct CommonConfig {
     pub stream_replicas: usize,
     pub subjects: Subjects,
     pub rpc_timeout: Duration,
-    pub jwt: JwtConfig,
-    pub listen_addr: SocketAddr,
-    pub log_filter: String,
-    pub log_format: LogFormat,
-    pub otel_endpoint: Option<String>,
 }
 
 impl CommonConfig {
-    /// Reads the shared variables.
+    /// Reads the shared variables: [`BaseConfig::from_env`]'s, then
+    /// `DATABASE_URL`, `DATABASE_POOL_SIZE`, `NATS_URL`,
+    /// `NATS_STREAM_REPLICAS`, `NATS_SUBJECT_PREFIX` and
+    /// `NATS_RPC_TIMEOUT_MS`.
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(
@@ -295,18 +361,13 @@ impl CommonConfig {
         }
         let base = BaseConfig::from_env(env, service_name, default_listen)?;
         Ok(Self {
-            service_name,
+            base,
             database_url: SecretString::from(database_url),
             database_pool_size: pool_size,
             nats_url: nats_urls(env)?,
             stream_replicas: stream_replicas(env)?,
             subjects,
             rpc_timeout: Duration::from_millis(rpc_ms),
-            jwt: base.jwt,
-            listen_addr: base.listen_addr,
-            log_filter: base.log_filter,
-            log_format: base.log_format,
-            otel_endpoint: base.otel_endpoint,
         })
     }
 }
@@ -370,11 +431,11 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_required_variables_are_set() {
         let cfg = load(&[]).expect("valid");
-        assert_eq!(cfg.listen_addr.port(), 8081);
+        assert_eq!(cfg.base.listen_addr.port(), 8081);
         assert_eq!(cfg.nats_url, "nats://127.0.0.1:4222");
         assert_eq!(cfg.stream_replicas, 1);
-        assert_eq!(cfg.log_format, LogFormat::Json);
-        assert!(cfg.otel_endpoint.is_none());
+        assert_eq!(cfg.base.log_format, LogFormat::Json);
+        assert!(cfg.base.otel_endpoint.is_none());
     }
 
     #[test]

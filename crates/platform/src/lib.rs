@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod routes;
 pub mod schema;
+pub mod service;
 pub mod shutdown;
 pub mod tasks;
 pub mod telemetry;

@@ -7,34 +7,13 @@ pub mod rtmp;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use veza_live_platform::config::Env;
-use veza_live_test_support::{HttpClient, TestDb, service_env, unique_prefix};
+pub use veza_live_test_support::Running;
+use veza_live_test_support::{HttpClient, TestDb, service_env, spawn, unique_prefix};
 
 /// Fixed test key material for stream-key (never used outside tests).
 pub const ENC_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 pub const HMAC_KEY_HEX: &str = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
-
-/// One running service.
-pub struct Running {
-    pub http: HttpClient,
-    cancel: CancellationToken,
-    handle: JoinHandle<Result<(), String>>,
-}
-
-impl Running {
-    /// Stops gracefully and waits for the shutdown to finish.
-    pub async fn stop(self) {
-        self.cancel.cancel();
-        match tokio::time::timeout(Duration::from_secs(20), self.handle).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => panic!("service ended with an error: {e}"),
-            Ok(Err(e)) => panic!("service task failed: {e}"),
-            Err(_) => panic!("service did not stop within 20 s"),
-        }
-    }
-}
 
 /// Environment of a service under test, plus extra variables.
 pub fn env(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> Env {
@@ -66,20 +45,7 @@ pub async fn start_catalog_with(db: &TestDb, prefix: &str, extra: &[(&str, &str)
         ("MEDIA_STORE", media.as_str()),
     ];
     vars.extend_from_slice(extra);
-    let config =
-        veza_live_catalog::Config::from_env(&env(db, prefix, &vars)).expect("catalog config");
-    let cancel = CancellationToken::new();
-    let app = veza_live_catalog::Application::build(config, cancel.clone())
-        .await
-        .expect("catalog starts");
-    let http = HttpClient::local(app.port());
-    let handle =
-        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
-    Running {
-        http,
-        cancel,
-        handle,
-    }
+    spawn::<veza_live_catalog::LiveCatalog>(&env(db, prefix, &vars)).await
 }
 
 /// Starts stream-key on its database under `prefix`.
@@ -95,20 +61,7 @@ pub async fn start_stream_key_with(db: &TestDb, prefix: &str, extra: &[(&str, &s
         ("RTMP_PUBLIC_URL", "rtmp://127.0.0.1:1935/live"),
     ];
     vars.extend_from_slice(extra);
-    let config =
-        veza_live_stream_key::Config::from_env(&env(db, prefix, &vars)).expect("stream-key config");
-    let cancel = CancellationToken::new();
-    let app = veza_live_stream_key::Application::build(config, cancel.clone())
-        .await
-        .expect("stream-key starts");
-    let http = HttpClient::local(app.port());
-    let handle =
-        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
-    Running {
-        http,
-        cancel,
-        handle,
-    }
+    spawn::<veza_live_stream_key::StreamKey>(&env(db, prefix, &vars)).await
 }
 
 /// The internal token ingest-events expects in tests.
@@ -138,20 +91,7 @@ pub async fn start_ingest(db: &TestDb, prefix: &str, extra: &[(&str, &str)]) -> 
         ("MEDIA_STORE", media.as_str()),
     ];
     vars.extend_from_slice(extra);
-    let config = veza_live_ingest_events::Config::from_env(&env(db, prefix, &vars))
-        .expect("ingest-events config");
-    let cancel = CancellationToken::new();
-    let app = veza_live_ingest_events::Application::build(config, cancel.clone())
-        .await
-        .expect("ingest-events starts");
-    let http = HttpClient::local(app.port());
-    let handle =
-        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
-    Running {
-        http,
-        cancel,
-        handle,
-    }
+    spawn::<veza_live_ingest_events::IngestEvents>(&env(db, prefix, &vars)).await
 }
 
 /// Starts the api-gateway in front of `upstreams` (name → base URL of
@@ -180,20 +120,7 @@ pub async fn start_gateway(
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    let config =
-        veza_live_api_gateway::Config::from_env(&Env::from_pairs(pairs)).expect("gateway config");
-    let cancel = CancellationToken::new();
-    let app = veza_live_api_gateway::Application::build(config, cancel.clone())
-        .await
-        .expect("gateway starts");
-    let http = HttpClient::local(app.port());
-    let handle =
-        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
-    Running {
-        http,
-        cancel,
-        handle,
-    }
+    spawn::<veza_live_api_gateway::ApiGateway>(&Env::from_pairs(pairs)).await
 }
 
 /// The browser origin chat-gateway accepts in tests.
@@ -201,24 +128,12 @@ pub const CHAT_ORIGIN: &str = "http://app.veza.test";
 
 /// Starts chat-gateway on its database under `prefix`.
 pub async fn start_chat(db: &TestDb, prefix: &str) -> Running {
-    let config = veza_live_chat_gateway::Config::from_env(&env(
+    spawn::<veza_live_chat_gateway::ChatGateway>(&env(
         db,
         prefix,
         &[("ALLOWED_ORIGINS", CHAT_ORIGIN)],
     ))
-    .expect("chat-gateway config");
-    let cancel = CancellationToken::new();
-    let app = veza_live_chat_gateway::Application::build(config, cancel.clone())
-        .await
-        .expect("chat-gateway starts");
-    let http = HttpClient::local(app.port());
-    let handle =
-        tokio::spawn(async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) });
-    Running {
-        http,
-        cancel,
-        handle,
-    }
+    .await
 }
 
 /// A base URL where nothing listens (an upstream that is down).

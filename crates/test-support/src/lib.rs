@@ -24,6 +24,7 @@ pub mod images;
 mod nats_cluster;
 mod nats_server;
 mod pg_server;
+pub mod service;
 
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ pub use nats_cluster::NatsCluster;
 pub use nats_server::NatsServer;
 pub use pg_server::PgServer;
 use secrecy::SecretString;
+pub use service::{Running, spawn};
 use uuid::Uuid;
 use veza_live_platform::{auth::JwtVerifier, config::JwtConfig};
 

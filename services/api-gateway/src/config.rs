@@ -29,7 +29,7 @@
 
 use std::time::Duration;
 
-use veza_live_platform::config::{BaseConfig, ConfigError, Env, http_workers};
+use veza_live_platform::config::{AllowedOrigins, BaseConfig, ConfigError, Env};
 
 use crate::web_client::WebClient;
 
@@ -42,12 +42,11 @@ pub struct Config {
     pub chat_url: String,
     pub ingest_url: String,
     pub upstream_timeout: Duration,
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: AllowedOrigins,
     pub rate_per_second: u32,
     pub rate_burst: u32,
     pub trust_forwarded_for: bool,
     pub dev_auth: bool,
-    pub http_workers: usize,
     /// The web client to serve, when `WEB_DIST_DIR` is set.
     pub web_client: Option<WebClient>,
 }
@@ -72,15 +71,7 @@ impl Config {
                 "rate and burst must be at least 1",
             ));
         }
-        let allowed_origins = env
-            .optional("ALLOWED_ORIGINS")
-            .map(|v| {
-                v.split(',')
-                    .map(|o| o.trim().trim_end_matches('/').to_owned())
-                    .filter(|o| !o.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let allowed_origins = AllowedOrigins::from_env(env, "")?;
         let trust_forwarded_for = env.parse_or("TRUST_FORWARDED_FOR", false)?;
         Ok(Self {
             base: BaseConfig::from_env(env, "api-gateway", "127.0.0.1:8080")?,
@@ -94,7 +85,6 @@ impl Config {
             rate_burst,
             trust_forwarded_for,
             dev_auth: env.parse_or("LIVE_DEV_AUTH", false)?,
-            http_workers: http_workers(env)?,
             web_client: WebClient::from_env(env, trust_forwarded_for)?,
         })
     }

@@ -9,10 +9,9 @@ use std::{
     time::Duration,
 };
 
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-use veza_live_api_gateway::{Application, Config};
+use veza_live_api_gateway::{ApiGateway, Config};
 use veza_live_platform::config::Env;
+use veza_live_test_support::{Running, spawn};
 
 const INDEX: &str = "<!doctype html><title>Veza Live</title><div id=\"root\">index-marker</div>";
 const SCRIPT: &str = "console.log('hashed bundle');";
@@ -52,8 +51,9 @@ impl Drop for Site {
     }
 }
 
-fn config(extra: &[(&str, &str)]) -> Result<Config, String> {
-    let mut pairs = vec![
+/// The gateway's variables in these tests.
+fn base_pairs<'a>() -> Vec<(&'a str, &'a str)> {
+    vec![
         ("JWT_SECRET", veza_live_test_support::JWT_SECRET),
         ("LISTEN_ADDR", "127.0.0.1:0"),
         ("LOG_FORMAT", "pretty"),
@@ -63,29 +63,28 @@ fn config(extra: &[(&str, &str)]) -> Result<Config, String> {
         ("STREAM_KEY_URL", "http://127.0.0.1:9"),
         ("CHAT_URL", "http://127.0.0.1:9"),
         ("UPSTREAM_TIMEOUT_MS", "1000"),
-    ];
+    ]
+}
+
+fn config(extra: &[(&str, &str)]) -> Result<Config, String> {
+    let mut pairs = base_pairs();
     pairs.extend_from_slice(extra);
     Config::from_env(&Env::from_pairs(pairs)).map_err(|e| e.to_string())
 }
 
 struct Gateway {
     port: u16,
-    cancel: CancellationToken,
-    handle: JoinHandle<anyhow::Result<()>>,
+    running: Running,
 }
 
 impl Gateway {
     async fn start(extra: &[(&str, &str)]) -> Self {
-        let cancel = CancellationToken::new();
-        let app = Application::build(config(extra).expect("config"), cancel.clone())
-            .await
-            .expect("gateway starts");
-        let port = app.port();
-        let handle = tokio::spawn(app.run_until_stopped());
+        let mut pairs = base_pairs();
+        pairs.extend_from_slice(extra);
+        let running = spawn::<ApiGateway>(&Env::from_pairs(pairs)).await;
         Self {
-            port,
-            cancel,
-            handle,
+            port: running.port,
+            running,
         }
     }
 
@@ -123,12 +122,7 @@ impl Gateway {
     }
 
     async fn stop(self) {
-        self.cancel.cancel();
-        tokio::time::timeout(Duration::from_secs(20), self.handle)
-            .await
-            .expect("stops in time")
-            .expect("the server task")
-            .expect("the server ends cleanly");
+        self.running.stop().await;
     }
 }
 

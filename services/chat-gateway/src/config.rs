@@ -22,55 +22,8 @@
 
 use std::time::Duration;
 
+pub use veza_live_platform::config::AllowedOrigins;
 use veza_live_platform::config::{CommonConfig, ConfigError, Env};
-
-/// Who may open a socket from a browser.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowedOrigins {
-    Any,
-    List(Vec<String>),
-}
-
-impl AllowedOrigins {
-    /// Whether a request with this `Origin` header may upgrade.
-    pub fn allows(&self, origin: Option<&str>) -> bool {
-        match (self, origin) {
-            (Self::Any, _) | (_, None) => true,
-            (Self::List(list), Some(origin)) => {
-                let origin = origin.trim_end_matches('/');
-                list.iter()
-                    .any(|allowed| allowed.eq_ignore_ascii_case(origin))
-            }
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, ConfigError> {
-        let list: Vec<String> = raw
-            .split(',')
-            .map(|o| o.trim().trim_end_matches('/').to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
-        if list.iter().any(|o| o == "*") {
-            return Ok(Self::Any);
-        }
-        if list.is_empty() {
-            return Err(ConfigError::invalid(
-                "ALLOWED_ORIGINS",
-                "must list at least one origin",
-            ));
-        }
-        if let Some(bad) = list
-            .iter()
-            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
-        {
-            return Err(ConfigError::invalid(
-                "ALLOWED_ORIGINS",
-                format!("{bad:?} is not an http(s) origin"),
-            ));
-        }
-        Ok(Self::List(list))
-    }
-}
 
 /// Limits and timings of the chat itself.
 #[derive(Debug, Clone)]
@@ -90,7 +43,6 @@ pub struct Config {
     pub chat: ChatConfig,
     pub max_connections: usize,
     pub listener_heartbeat: Duration,
-    pub http_workers: usize,
 }
 
 fn at_least<T: PartialOrd + std::fmt::Display>(
@@ -112,17 +64,14 @@ impl Config {
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let workers_default = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let http_workers = at_least(
-            "HTTP_WORKERS",
-            env.parse_or("HTTP_WORKERS", workers_default)?,
-            1,
-        )?;
-        let origins = env
-            .optional("ALLOWED_ORIGINS")
-            .unwrap_or_else(|| "http://localhost:8080,http://127.0.0.1:8080".to_owned());
+        let allowed_origins =
+            AllowedOrigins::from_env(env, "http://localhost:8080,http://127.0.0.1:8080")?;
+        if allowed_origins.is_empty() {
+            return Err(ConfigError::invalid(
+                "ALLOWED_ORIGINS",
+                "must list at least one origin",
+            ));
+        }
         let rate_limit = at_least("CHAT_RATE_LIMIT", env.parse_or("CHAT_RATE_LIMIT", 5u32)?, 1)?;
         let window_s = at_least(
             "CHAT_RATE_WINDOW_S",
@@ -160,7 +109,7 @@ impl Config {
         }
         Ok(Self {
             common: CommonConfig::from_env(env, "chat-gateway", "127.0.0.1:8084")?,
-            allowed_origins: AllowedOrigins::parse(&origins)?,
+            allowed_origins,
             chat: ChatConfig {
                 rate_limit,
                 rate_window: Duration::from_secs(window_s),
@@ -170,7 +119,6 @@ impl Config {
             },
             max_connections,
             listener_heartbeat: Duration::from_millis(heartbeat_ms),
-            http_workers,
         })
     }
 }
@@ -191,7 +139,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_design() {
         let config = load(&[]).expect("valid");
-        assert_eq!(config.common.listen_addr.port(), 8084);
+        assert_eq!(config.common.base.listen_addr.port(), 8084);
         assert_eq!(config.chat.rate_limit, 5);
         assert_eq!(config.chat.rate_window, Duration::from_secs(10));
         assert!(config.allowed_origins.allows(Some("http://localhost:8080")));

@@ -4,7 +4,7 @@
 //! (`chat.room.<stream_id>`). Rooms follow the catalog's and ingest's
 //! events; web viewers are reported to ingest-events as listeners.
 //!
-//! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
+//! The binary is a thin `main.rs`; tests start [`ChatGateway`] on port 0.
 
 pub mod config;
 pub mod db;
@@ -17,15 +17,16 @@ pub mod schema;
 pub mod state;
 pub mod ws;
 
-use std::{net::TcpListener, sync::Arc};
+use std::sync::Arc;
 
-use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-pub use config::Config;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{auth::JwtVerifier, db as platform_db, health, http, nats};
+use veza_live_platform::{
+    config::{BaseConfig, ConfigError, Env},
+    service::{Application, Http, Migrations, Service, Startup},
+};
 
+pub use crate::config::Config;
 use crate::{
     hub::{Hub, listeners::ListenerReporter},
     state::AppState,
@@ -37,150 +38,72 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/c
 /// Advisory lock key held while migrating.
 const MIGRATION_LOCK: i64 = 0x7665_7a61_6c04;
 
-/// A built service: listening, with its background tasks running.
-pub struct Application {
-    port: u16,
-    server: Server,
-    cancel: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-    /// Stops the listener reporter once sockets are closed.
-    late_cancel: CancellationToken,
-    late_tasks: Vec<JoinHandle<()>>,
-}
+/// The chat-gateway service.
+pub struct ChatGateway;
 
-impl Application {
-    /// Migrates the database, connects to NATS, starts the consumers and
-    /// binds the HTTP listener.
+impl Service for ChatGateway {
+    type Config = Config;
+
+    fn config(env: &Env) -> Result<Config, ConfigError> {
+        Config::from_env(env)
+    }
+
+    fn base(config: &Config) -> &BaseConfig {
+        &config.common.base
+    }
+
+    /// The shared start-up, then the hub, the room and viewer-count
+    /// consumers, the listener reports (stopped last, so the final report
+    /// follows the closing sockets) and the `/ws` and history routes.
     ///
     /// Fails when the listener cannot bind or `cancel` fires while waiting
     /// for the database.
-    pub async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Self> {
+    async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        platform_db::migrate_with_retry(
-            &common.database_url,
-            || MIGRATIONS,
-            MIGRATION_LOCK,
-            &cancel,
-        )
-        .await?;
-        let pool = platform_db::pool(&common.database_url, common.database_pool_size)?;
-        let client = nats::connect(&common.nats_url, "chat-gateway").await?;
-        let js = async_nats::jetstream::new(client.clone());
-        let late_cancel = CancellationToken::new();
+        let mut startup = Startup::new(cancel.clone());
+        let ctx = startup
+            .connect(
+                common,
+                Migrations {
+                    embedded: || MIGRATIONS,
+                    lock: MIGRATION_LOCK,
+                },
+            )
+            .await?;
+        let http = Http::bind(&common.base)?
+            .readiness(ctx.readiness())
+            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?
+            .many_sockets(config.max_connections);
         let (reporter, reporter_task) =
-            ListenerReporter::spawn(js.clone(), common.subjects.clone(), late_cancel.clone());
+            ListenerReporter::spawn(ctx.js.clone(), ctx.subjects.clone(), startup.late_cancel());
+        startup.late_task(reporter_task);
         let hub = Arc::new(Hub::new(
-            client.clone(),
-            common.subjects.clone(),
-            pool.clone(),
+            ctx.nats.clone(),
+            ctx.subjects.clone(),
+            ctx.pool.clone(),
             reporter,
         ));
-        let heartbeat_task = hub::listeners::spawn_heartbeat(
+        startup.late_task(hub::listeners::spawn_heartbeat(
             hub.clone(),
             config.listener_heartbeat,
-            late_cancel.clone(),
-        );
-        let verifier = JwtVerifier::new(&common.jwt);
+            startup.late_cancel(),
+        ));
         let state = AppState {
-            pool: pool.clone(),
-            subjects: common.subjects.clone(),
+            verifier: http.verifier().clone(),
+            ctx,
             hub,
             chat: Arc::new(config.chat.clone()),
             allowed_origins: Arc::new(config.allowed_origins.clone()),
-            verifier: verifier.clone(),
-            shutdown: cancel.clone(),
+            shutdown: cancel,
         };
-
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn({
-            let (js, subjects, cancel) = (js.clone(), common.subjects.clone(), cancel.clone());
-            let replicas = common.stream_replicas;
-            async move {
-                nats::ensure_streams_with_retry(&js, &subjects, replicas, &cancel).await;
-            }
-        }));
-        tasks.extend(events::rooms::spawn(
-            state.clone(),
-            js.clone(),
-            cancel.clone(),
-        ));
-        tasks.push(events::viewers::spawn(
-            state.clone(),
-            client.clone(),
-            js,
-            cancel.clone(),
-        ));
-
-        let listener = TcpListener::bind(common.listen_addr)?;
-        let port = listener.local_addr()?.port();
-        let state = web::Data::new(state);
-        let verifier = web::Data::new(verifier);
-        let readiness = web::Data::new(health::Readiness { pool, nats: client });
-        let doc = <openapi::ApiDoc as utoipa::OpenApi>::openapi();
-        // Served at `/openapi.json`, serialised once.
-        let spec = veza_live_platform::openapi::document_json(&doc)?;
-        // A known path with another method answers 405 with `Allow`.
-        let known_routes =
-            web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(http::observe))
-                .app_data(state.clone())
-                .app_data(verifier.clone())
-                .app_data(readiness.clone())
-                .app_data(http::json_config())
-                .app_data(http::query_config())
-                .app_data(http::path_config())
-                .configure(health::configure)
-                .configure(routes::configure)
-                .configure(veza_live_platform::openapi::serve(spec.clone()))
-                .app_data(known_routes.clone())
-                .default_service(web::to(veza_live_platform::routes::fallback))
+        startup.tasks(events::rooms::spawn(state.clone(), startup.cancel()));
+        startup.task(events::viewers::spawn(state.clone(), startup.cancel()));
+        // Sockets are long-lived and their work is in the hub: one state
+        // for every worker.
+        let state = actix_web::web::Data::new(state);
+        startup.serve(http, move |cfg| {
+            cfg.app_data(state.clone());
+            routes::configure(cfg);
         })
-        .workers(config.http_workers)
-        .max_connections(config.max_connections)
-        // Chat frames are small and latency-bound: never wait to coalesce.
-        .tcp_nodelay(true)
-        .backlog(4096)
-        .disable_signals()
-        .shutdown_timeout(10)
-        .listen(listener)?
-        .run();
-        Ok(Self {
-            port,
-            server,
-            cancel,
-            tasks,
-            late_cancel,
-            late_tasks: vec![reporter_task, heartbeat_task],
-        })
-    }
-
-    /// The bound HTTP port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until `cancel` fires, then closes sockets with 1001, drains
-    /// requests, stops consumers and flushes listener reports.
-    ///
-    /// Fails when the HTTP server fails.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        let served = self.server.await;
-        self.cancel.cancel();
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        self.late_cancel.cancel();
-        for task in self.late_tasks {
-            let _ = task.await;
-        }
-        Ok(served?)
     }
 }

@@ -1,23 +1,6 @@
 //! `chat-gateway`: live chat per stream over WebSocket.
 
-use veza_live_chat_gateway::{Application, Config};
-use veza_live_platform::{
-    config::{self, Env},
-    shutdown, telemetry,
-};
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    config::exit_if_check_config(|| Config::from_env(&Env::process()));
-    let config = Config::from_env(&Env::process())?;
-    let _telemetry = telemetry::init(
-        "chat-gateway",
-        &config.common.log_filter,
-        config.common.log_format,
-        config.common.otel_endpoint.as_deref(),
-    )?;
-    let cancel = shutdown::on_signal();
-    let app = Application::build(config, cancel).await?;
-    tracing::info!(http.port = app.port(), "chat-gateway listening");
-    app.run_until_stopped().await
+    veza_live_platform::service::main::<veza_live_chat_gateway::ChatGateway>().await
 }

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
-use veza_live_domain::Subjects;
-use veza_live_platform::{auth::JwtVerifier, db::DbPool};
+use veza_live_platform::{auth::JwtVerifier, service::Context};
 
 use crate::{
     config::{AllowedOrigins, ChatConfig},
@@ -14,8 +13,8 @@ use crate::{
 /// Cheap to clone: pools, clients and the hub are handles.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: DbPool,
-    pub subjects: Subjects,
+    /// Pool, NATS, subjects (`state.pool`, ...).
+    pub ctx: Context,
     pub hub: Arc<Hub>,
     pub chat: Arc<ChatConfig>,
     pub allowed_origins: Arc<AllowedOrigins>,
@@ -23,3 +22,5 @@ pub struct AppState {
     /// Fires at shutdown: sockets close with 1001.
     pub shutdown: CancellationToken,
 }
+
+veza_live_platform::context_state!(AppState);

@@ -55,7 +55,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use veza_live_platform::{
-    config::{CommonConfig, ConfigError, Env, http_workers},
+    config::{CommonConfig, ConfigError, Env},
     media_store::MediaStoreLocation,
 };
 
@@ -75,7 +75,6 @@ pub struct Config {
     pub listener_lease: Duration,
     pub rtmp_stat_url: String,
     pub health_sample_interval: Duration,
-    pub http_workers: usize,
     pub replay: ReplayConfig,
 }
 
@@ -192,7 +191,6 @@ impl Config {
             listener_lease: millis(env, "LISTENER_LEASE_MS", 15_000, 1000..=600_000)?,
             rtmp_stat_url: env.url_or("RTMP_STAT_URL", "http://127.0.0.1:8090/stat")?,
             health_sample_interval: millis(env, "HEALTH_SAMPLE_INTERVAL_MS", 2000, 200..=60_000)?,
-            http_workers: http_workers(env)?,
             replay: ReplayConfig::from_env(env)?,
         })
     }

@@ -5,7 +5,7 @@
 //! `live.events.stream.started` / `.ended` through its outbox and
 //! `live.viewers.<stream_id>` at most once a second per stream.
 //!
-//! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
+//! The binary is a thin `main.rs`; tests start [`IngestEvents`] on port 0.
 
 pub mod config;
 pub mod db;
@@ -19,18 +19,18 @@ pub mod rtmp_control;
 pub mod schema;
 pub mod state;
 
-use std::{net::TcpListener, time::Duration};
+use std::time::Duration;
 
-use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-pub use config::Config;
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
-    auth::JwtVerifier, db as platform_db, health as probes, http, nats, outbox,
+    config::{BaseConfig, ConfigError, Env},
+    service::{self, Application, Http, Migrations, Service, Startup},
 };
 
+pub use crate::config::Config;
 use crate::state::{AppState, Leases, RtmpSettings};
 
 /// The migrations of the ingest_events database, embedded in the binary.
@@ -39,44 +39,49 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/i
 /// Advisory lock key held while migrating.
 const MIGRATION_LOCK: i64 = 0x7665_7a61_6901;
 
-/// A built service: listening, with its background tasks running.
-pub struct Application {
-    port: u16,
-    server: Server,
-    cancel: CancellationToken,
-    /// Fires once the HTTP drain is over: the outbox relay then flushes
-    /// what the drained requests committed.
-    drained: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-}
+/// The ingest-events service.
+pub struct IngestEvents;
 
-impl Application {
-    /// Migrates the database, connects to NATS, starts the consumers, the
-    /// viewer publisher, the lease sweeper and the outbox relay, and binds
-    /// the HTTP listener.
+impl Service for IngestEvents {
+    type Config = Config;
+
+    fn config(env: &Env) -> Result<Config, ConfigError> {
+        Config::from_env(env)
+    }
+
+    fn base(config: &Config) -> &BaseConfig {
+        &config.common.base
+    }
+
+    /// Opens the replay store, then: the shared start-up, the ingest and
+    /// `stream.deleted` consumers, the outbox relay, the timers (viewer
+    /// counts, leases, replay recording and retention, stream health) and
+    /// the HTTP routes of hooks, internal events, health and metrics.
     ///
-    /// Fails when the listener cannot bind or `cancel` fires while waiting
-    /// for the database.
-    pub async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Self> {
+    /// Fails when the replay store cannot be opened, the listener cannot
+    /// bind or `cancel` fires while waiting for the database.
+    async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        platform_db::migrate_with_retry(
-            &common.database_url,
-            || MIGRATIONS,
-            MIGRATION_LOCK,
-            &cancel,
-        )
-        .await?;
-        let pool = platform_db::pool(&common.database_url, common.database_pool_size)?;
-        let client = nats::connect(&common.nats_url, "ingest-events").await?;
         let control = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .build()?;
         let replays = replay::Replays::open(config.replay.clone()).await?;
+        let mut startup = Startup::new(cancel);
+        let ctx = startup
+            .connect(
+                common,
+                Migrations {
+                    embedded: || MIGRATIONS,
+                    lock: MIGRATION_LOCK,
+                },
+            )
+            .await?;
+        let http = Http::bind(&common.base)?
+            .readiness(ctx.readiness())
+            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;
+        startup.relay_outbox(&ctx);
         let mut state = AppState::new(
-            pool.clone(),
-            client.clone(),
-            common.subjects.clone(),
-            common.rpc_timeout,
+            ctx,
             RtmpSettings {
                 relay_url: config.rtmp_relay_url.clone(),
                 control_url: config.rtmp_control_url.clone(),
@@ -93,121 +98,41 @@ impl Application {
             config.internal_token.expose_secret(),
             replays,
         );
-
         // Three missed samples: the figures are not current.
         state.health_stale_after = config.health_sample_interval * 3 + Duration::from_secs(2);
 
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn({
-            let (js, subjects, cancel) =
-                (state.js.clone(), common.subjects.clone(), cancel.clone());
-            let replicas = common.stream_replicas;
-            async move {
-                nats::ensure_streams_with_retry(&js, &subjects, replicas, &cancel).await;
-            }
-        }));
-        let drained = CancellationToken::new();
-        tasks.push(outbox::spawn_relay(
-            pool.clone(),
-            state.js.clone(),
-            state.outbox.clone(),
-            drained.clone(),
-        ));
-        tasks.extend(events::consume::spawn(state.clone(), cancel.clone()));
-        tasks.push(events::viewers::spawn(
+        let cancel = startup.cancel();
+        startup.tasks(events::consume::spawn(state.clone(), cancel.clone()));
+        startup.task(events::viewers::spawn(
             state.clone(),
             config.viewer_publish_interval,
             cancel.clone(),
         ));
-        tasks.push(events::viewers::spawn_refresh(
+        startup.task(events::viewers::spawn_refresh(
             state.clone(),
             config.viewer_refresh,
             cancel.clone(),
         ));
-        tasks.push(events::leases::spawn(state.clone(), cancel.clone()));
-        tasks.push(events::listener_leases::spawn(
+        startup.task(events::leases::spawn(state.clone(), cancel.clone()));
+        startup.task(events::listener_leases::spawn(
             state.clone(),
             cancel.clone(),
         ));
-        tasks.push(replay::recorder::spawn(state.clone(), cancel.clone()));
-        tasks.push(replay::retention::spawn(state.clone(), cancel.clone()));
-        tasks.push(health::sampler::spawn(
+        startup.task(replay::recorder::spawn(state.clone(), cancel.clone()));
+        startup.task(replay::retention::spawn(state.clone(), cancel.clone()));
+        startup.task(health::sampler::spawn(
             state.clone(),
             config.health_sample_interval,
-            cancel.clone(),
+            cancel,
         ));
 
-        let listener = TcpListener::bind(common.listen_addr)?;
-        let port = listener.local_addr()?.port();
-        let state = web::Data::new(state);
-        let verifier = web::Data::new(JwtVerifier::new(&common.jwt));
-        let readiness = web::Data::new(probes::Readiness { pool, nats: client });
-        let doc = <openapi::ApiDoc as utoipa::OpenApi>::openapi();
-        // Served at `/openapi.json`, serialised once.
-        let spec = veza_live_platform::openapi::document_json(&doc)?;
-        // A known path with another method answers 405 with `Allow`.
-        let known_routes =
-            web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
-        // Each worker's requests use a pool of their own, opened on that
-        // worker's runtime; background work keeps the shared pool.
-        let database_url = common.database_url.clone();
-        let per_worker = platform_db::per_worker(common.database_pool_size, config.http_workers);
-        let server = HttpServer::new(move || {
-            let state =
-                platform_db::with_worker_pool(&state, &database_url, per_worker, |s| &mut s.pool);
-            App::new()
-                .wrap(from_fn(http::observe))
-                .app_data(state)
-                .app_data(verifier.clone())
-                .app_data(readiness.clone())
-                .app_data(http::json_config())
-                .app_data(http::query_config())
-                .app_data(http::path_config())
-                // Before the shared `/metrics`: adds the per-stream gauges.
-                .route("/metrics", web::get().to(crate::health::metrics::serve))
-                .configure(probes::configure)
-                .configure(routes::configure)
-                .configure(veza_live_platform::openapi::serve(spec.clone()))
-                .app_data(known_routes.clone())
-                .default_service(web::to(veza_live_platform::routes::fallback))
+        let state = service::worker_state(state, common);
+        startup.serve(http, move |cfg| {
+            cfg.app_data(state())
+                // Before the shared `/metrics`: the same registry plus
+                // the stream health gauges.
+                .route("/metrics", web::get().to(health::metrics::serve));
+            routes::configure(cfg);
         })
-        .workers(config.http_workers)
-        .disable_signals()
-        .shutdown_timeout(10)
-        .listen(listener)?
-        .run();
-        Ok(Self {
-            port,
-            server,
-            cancel,
-            drained,
-            tasks,
-        })
-    }
-
-    /// The bound HTTP port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until `cancel` fires, then drains requests, stops the
-    /// consumers and background tasks and flushes the outbox.
-    ///
-    /// Fails when the HTTP server fails.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        let served = self.server.await;
-        self.cancel.cancel();
-        // Only now: requests that finished during the drain wrote outbox rows.
-        self.drained.cancel();
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        Ok(served?)
     }
 }

@@ -9,20 +9,15 @@ use std::{
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-use veza_live_domain::Subjects;
-use veza_live_platform::{db::DbPool, outbox::OutboxWaker};
+use veza_live_platform::service::Context;
 
 use crate::{db::sessions::Source, health::HealthBook, replay::Replays};
 
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: DbPool,
-    pub nats: async_nats::Client,
-    pub js: async_nats::jetstream::Context,
-    pub subjects: Subjects,
-    pub rpc_timeout: Duration,
-    pub outbox: OutboxWaker,
+    /// Pool, NATS, subjects, RPC timeout, outbox (`state.pool`, ...).
+    pub ctx: Context,
     pub rtmp: RtmpSettings,
     pub leases: Leases,
     pub control: reqwest::Client,
@@ -36,6 +31,8 @@ pub struct AppState {
     pub replays: Replays,
     internal_token_digest: [u8; 32],
 }
+
+veza_live_platform::context_state!(AppState);
 
 /// How this service talks to nginx-rtmp.
 #[derive(Clone, Debug)]
@@ -74,15 +71,8 @@ impl Leases {
 }
 
 impl AppState {
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "built once, in Application::build"
-    )]
     pub fn new(
-        pool: DbPool,
-        nats: async_nats::Client,
-        subjects: Subjects,
-        rpc_timeout: Duration,
+        ctx: Context,
         rtmp: RtmpSettings,
         leases: Leases,
         control: reqwest::Client,
@@ -90,12 +80,7 @@ impl AppState {
         replays: Replays,
     ) -> Self {
         Self {
-            js: async_nats::jetstream::new(nats.clone()),
-            pool,
-            nats,
-            subjects,
-            rpc_timeout,
-            outbox: OutboxWaker::default(),
+            ctx,
             rtmp,
             leases,
             control,

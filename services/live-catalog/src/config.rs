@@ -25,7 +25,7 @@
 //!   `2s` and `10s`). Without keys the bucket is reached with the instance's
 //!   or pod's role.
 
-use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
+use veza_live_platform::config::{CommonConfig, ConfigError, Env};
 pub use veza_live_platform::media_store::{DEFAULT_MEDIA_STORE, MediaStoreLocation};
 
 /// Everything live-catalog reads at start-up.
@@ -33,7 +33,6 @@ pub use veza_live_platform::media_store::{DEFAULT_MEDIA_STORE, MediaStoreLocatio
 pub struct Config {
     pub common: CommonConfig,
     pub hls_public_url: String,
-    pub http_workers: usize,
     pub media: MediaConfig,
 }
 
@@ -49,11 +48,9 @@ impl Config {
     ///
     /// Fails with the first missing or invalid variable, named.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let http_workers = http_workers(env)?;
         Ok(Self {
             common: CommonConfig::from_env(env, "live-catalog", "127.0.0.1:8081")?,
             hls_public_url: env.url_or("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")?,
-            http_workers,
             media: MediaConfig {
                 store: MediaStoreLocation::from_env(env)?,
                 public_url: env.url_or("MEDIA_PUBLIC_URL", "http://127.0.0.1:8080/media")?,

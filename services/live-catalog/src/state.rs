@@ -1,26 +1,20 @@
 //! The state every handler and consumer shares.
 
-use std::time::Duration;
-
-use veza_live_domain::{
-    Subjects,
-    rpc::{IssueKeyRequest, IssuedKey},
-};
-use veza_live_platform::{ApiError, db::DbPool, nats, outbox::OutboxWaker};
+use veza_live_domain::rpc::{IssueKeyRequest, IssuedKey};
+use veza_live_platform::{ApiError, nats, service::Context};
 
 use crate::media::MediaStore;
 
 /// Cheap to clone: pools and clients are handles.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: DbPool,
-    pub nats: async_nats::Client,
-    pub subjects: Subjects,
-    pub rpc_timeout: Duration,
+    /// Pool, NATS, subjects, RPC timeout, outbox (`state.pool`, ...).
+    pub ctx: Context,
     pub urls: crate::db::streams::PublicUrls,
-    pub outbox: OutboxWaker,
     pub media: MediaStore,
 }
+
+veza_live_platform::context_state!(AppState);
 
 impl AppState {
     /// The streamer's key from stream-key (created on first use).

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use secrecy::SecretBox;
-use veza_live_platform::config::{CommonConfig, ConfigError, Env, http_workers};
+use veza_live_platform::config::{CommonConfig, ConfigError, Env};
 
 /// Everything stream-key reads at start-up.
 pub struct Config {
@@ -28,7 +28,6 @@ pub struct Config {
     pub guess_limit: u32,
     pub guess_window: Duration,
     pub guess_cooldown: Duration,
-    pub http_workers: usize,
 }
 
 fn hex_secret(env: &Env, name: &str) -> Result<Vec<u8>, ConfigError> {
@@ -71,7 +70,6 @@ impl Config {
             guess_limit,
             guess_window: Duration::from_secs(env.parse_or("KEY_GUESS_WINDOW_S", 60)?),
             guess_cooldown: Duration::from_secs(env.parse_or("KEY_GUESS_COOLDOWN_S", 300)?),
-            http_workers: http_workers(env)?,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! `live.events.key.rotated` is published through the outbox), validated
 //! over NATS for the RTMP ingest with a guess throttle.
 //!
-//! The binary is a thin `main.rs`; tests build [`Application`] on port 0.
+//! The binary is a thin `main.rs`; tests start [`StreamKey`] on port 0.
 
 pub mod config;
 pub mod crypto;
@@ -16,16 +16,17 @@ pub mod schema;
 pub mod state;
 pub mod throttle;
 
-use std::{net::TcpListener, sync::Arc};
+use std::sync::Arc;
 
-use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-pub use config::Config;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{auth::JwtVerifier, db as platform_db, health, http, nats, outbox};
+use veza_live_platform::{
+    config::{BaseConfig, ConfigError, Env},
+    service::{self, Application, Http, Migrations, Service, Startup},
+};
 
+pub use crate::config::Config;
 use crate::{crypto::KeyCipher, state::AppState, throttle::GuessThrottle};
 
 /// The migrations of the stream_key database, embedded in the binary.
@@ -34,40 +35,43 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/s
 /// Advisory lock key held while migrating.
 const MIGRATION_LOCK: i64 = 0x7665_7a61_6b01;
 
-/// A built service: listening, with its background tasks running.
-pub struct Application {
-    port: u16,
-    server: Server,
-    cancel: CancellationToken,
-    /// Fires once the HTTP drain is over: the outbox relay then flushes
-    /// what the drained requests committed.
-    drained: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-}
+/// The stream-key service.
+pub struct StreamKey;
 
-impl Application {
-    /// Migrates the database, connects to NATS, starts the responders and
-    /// the outbox relay, and binds the HTTP listener.
+impl Service for StreamKey {
+    type Config = Config;
+
+    fn config(env: &Env) -> Result<Config, ConfigError> {
+        Config::from_env(env)
+    }
+
+    fn base(config: &Config) -> &BaseConfig {
+        &config.common.base
+    }
+
+    /// The shared start-up, then the `keys.issue`/`keys.validate`
+    /// responders, the outbox relay and the HTTP routes of keys.
     ///
     /// Fails when the listener cannot bind or `cancel` fires while waiting
     /// for the database.
-    pub async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Self> {
+    async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        platform_db::migrate_with_retry(
-            &common.database_url,
-            || MIGRATIONS,
-            MIGRATION_LOCK,
-            &cancel,
-        )
-        .await?;
-        let pool = platform_db::pool(&common.database_url, common.database_pool_size)?;
-        let client = nats::connect(&common.nats_url, "stream-key").await?;
-        let js = async_nats::jetstream::new(client.clone());
+        let mut startup = Startup::new(cancel);
+        let ctx = startup
+            .connect(
+                common,
+                Migrations {
+                    embedded: || MIGRATIONS,
+                    lock: MIGRATION_LOCK,
+                },
+            )
+            .await?;
+        let http = Http::bind(&common.base)?
+            .readiness(ctx.readiness())
+            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;
+        startup.relay_outbox(&ctx);
         let state = AppState {
-            pool: pool.clone(),
-            nats: client.clone(),
-            subjects: common.subjects.clone(),
-            rpc_timeout: common.rpc_timeout,
+            ctx,
             cipher: KeyCipher::new(
                 config.enc_key.expose_secret(),
                 config.hmac_key.expose_secret(),
@@ -78,95 +82,12 @@ impl Application {
                 config.guess_cooldown,
             )),
             rtmp_public_url: config.rtmp_public_url.clone(),
-            outbox: outbox::OutboxWaker::default(),
         };
-
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn({
-            let (js, subjects, cancel) = (js.clone(), common.subjects.clone(), cancel.clone());
-            let replicas = common.stream_replicas;
-            async move {
-                nats::ensure_streams_with_retry(&js, &subjects, replicas, &cancel).await;
-            }
-        }));
-        let drained = CancellationToken::new();
-        tasks.push(outbox::spawn_relay(
-            pool.clone(),
-            js.clone(),
-            state.outbox.clone(),
-            drained.clone(),
-        ));
-        tasks.extend(events::spawn(state.clone(), cancel.clone()).await);
-
-        let listener = TcpListener::bind(common.listen_addr)?;
-        let port = listener.local_addr()?.port();
-        let state = web::Data::new(state);
-        let verifier = web::Data::new(JwtVerifier::new(&common.jwt));
-        let readiness = web::Data::new(health::Readiness { pool, nats: client });
-        let doc = <openapi::ApiDoc as utoipa::OpenApi>::openapi();
-        // Served at `/openapi.json`, serialised once.
-        let spec = veza_live_platform::openapi::document_json(&doc)?;
-        // A known path with another method answers 405 with `Allow`.
-        let known_routes =
-            web::Data::new(veza_live_platform::routes::KnownRoutes::from_openapi(&doc));
-        // Each worker's requests use a pool of their own, opened on that
-        // worker's runtime; background work keeps the shared pool.
-        let database_url = common.database_url.clone();
-        let per_worker = platform_db::per_worker(common.database_pool_size, config.http_workers);
-        let server = HttpServer::new(move || {
-            let state =
-                platform_db::with_worker_pool(&state, &database_url, per_worker, |s| &mut s.pool);
-            App::new()
-                .wrap(from_fn(http::observe))
-                .app_data(state)
-                .app_data(verifier.clone())
-                .app_data(readiness.clone())
-                .app_data(http::json_config())
-                .app_data(http::query_config())
-                .app_data(http::path_config())
-                .configure(health::configure)
-                .configure(routes::configure)
-                .configure(veza_live_platform::openapi::serve(spec.clone()))
-                .app_data(known_routes.clone())
-                .default_service(web::to(veza_live_platform::routes::fallback))
+        startup.tasks(events::spawn(state.clone(), startup.cancel()).await);
+        let state = service::worker_state(state, common);
+        startup.serve(http, move |cfg| {
+            cfg.app_data(state());
+            routes::configure(cfg);
         })
-        .workers(config.http_workers)
-        .disable_signals()
-        .shutdown_timeout(10)
-        .listen(listener)?
-        .run();
-        Ok(Self {
-            port,
-            server,
-            cancel,
-            drained,
-            tasks,
-        })
-    }
-
-    /// The bound HTTP port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until `cancel` fires, then drains requests, stops the
-    /// responders and flushes the outbox.
-    ///
-    /// Fails when the HTTP server fails.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        let served = self.server.await;
-        self.cancel.cancel();
-        // Only now: requests that finished during the drain wrote outbox rows.
-        self.drained.cancel();
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        Ok(served?)
     }
 }

@@ -9,7 +9,6 @@
 //! when an ended stream's replay becomes ready or goes away (the catalog's
 //! `stream.updated`), a `stream_replay` frame does.
 
-use async_nats::jetstream;
 use diesel_async::AsyncConnection;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
@@ -48,11 +47,8 @@ enum Source {
 }
 
 /// Starts the five consumers.
-pub fn spawn(
-    state: AppState,
-    js: jetstream::Context,
-    cancel: CancellationToken,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+    let js = state.js.clone();
     let s = state.subjects.clone();
     let sources = [
         (

@@ -66,12 +66,8 @@ async fn reconnected(client: &async_nats::Client) {
 }
 
 /// Follows viewer counts until `cancel` fires.
-pub fn spawn(
-    state: AppState,
-    client: async_nats::Client,
-    js: jetstream::Context,
-    cancel: CancellationToken,
-) -> JoinHandle<()> {
+pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
+    let (client, js) = (state.nats.clone(), state.js.clone());
     tokio::spawn(async move {
         let mut delay = RETRY_FIRST;
         while !cancel.is_cancelled() {

@@ -8,21 +8,20 @@ use chrono::Utc;
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::{net::TcpStream, task::JoinHandle};
+use tokio::net::TcpStream;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{self, Message, client::IntoClientRequest, http::HeaderValue},
 };
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-use veza_live_chat_gateway::{Application, Config};
+use veza_live_chat_gateway::ChatGateway;
 use veza_live_domain::{
     ReplayStatus, StreamStatus, Subjects,
     events::{EndReason, Event, StreamChanged, StreamEnded, StreamSnapshot, StreamStarted},
 };
 use veza_live_platform::{config::Env, nats::publish_event};
 use veza_live_test_support::{
-    HttpClient, TestDb, eventually, nats_client, service_env, token_for, unique_prefix,
+    Running, TestDb, eventually, nats_client, service_env, spawn, token_for, unique_prefix,
 };
 
 /// How long a test waits for something that should happen.
@@ -37,23 +36,7 @@ pub fn user(name: &str) -> (Uuid, String) {
 }
 
 /// One running chat-gateway.
-pub struct Chat {
-    pub port: u16,
-    pub http: HttpClient,
-    cancel: CancellationToken,
-    handle: JoinHandle<Result<(), String>>,
-}
-
-impl Chat {
-    /// Stops gracefully and waits for the shutdown to finish.
-    pub async fn stop(self) {
-        self.cancel.cancel();
-        match tokio::time::timeout(Duration::from_secs(20), self.handle).await {
-            Ok(Ok(Ok(()))) => {}
-            other => panic!("chat-gateway did not stop cleanly: {other:?}"),
-        }
-    }
-}
+pub type Chat = Running;
 
 /// One chat database and NATS prefix, shared by the instances of a test.
 pub struct World {
@@ -104,22 +87,7 @@ impl World {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let config = Config::from_env(&Env::from_pairs(pairs)).expect("chat config");
-        let cancel = CancellationToken::new();
-        let app = Application::build(config, cancel.clone())
-            .await
-            .expect("chat starts");
-        let port = app.port();
-        let handle =
-            tokio::spawn(
-                async move { app.run_until_stopped().await.map_err(|e| format!("{e:#}")) },
-            );
-        let chat = Chat {
-            port,
-            http: HttpClient::local(port),
-            cancel,
-            handle,
-        };
+        let chat = spawn::<ChatGateway>(&Env::from_pairs(pairs)).await;
         self.wait_for_streams().await;
         chat
     }

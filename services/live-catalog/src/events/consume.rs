@@ -5,7 +5,6 @@
 //! does not revive it; a viewer count older than the last applied is
 //! ignored.
 
-use async_nats::jetstream;
 use diesel_async::AsyncConnection;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
@@ -24,11 +23,8 @@ use crate::{
 };
 
 /// Starts the four consumers.
-pub fn spawn(
-    state: AppState,
-    js: jetstream::Context,
-    cancel: CancellationToken,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+    let js = state.js.clone();
     let s = &state.subjects;
     let spec = |stream: &str, durable: &str, filter: String| ConsumerSpec {
         stream: s.stream(stream),
