@@ -2,10 +2,62 @@
 //! the same envelope as HTTP: `{"success": true, "data": ...}` or
 //! `{"success": false, "error": {"code", "message"}}`.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
-use crate::ErrorBody;
+use crate::{ErrorBody, Subjects};
+
+/// One request/reply exchange: its subject, what is asked and what is
+/// answered. Callers and responders name the exchange (`call::<IssueKey>`),
+/// so a subject cannot be paired with the wrong payloads.
+pub trait Rpc {
+    type Request: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Reply: Serialize + DeserializeOwned + Send + 'static;
+
+    /// The subject under the deployment's prefix.
+    fn subject(subjects: &Subjects) -> String;
+}
+
+macro_rules! rpc {
+    ($(#[$doc:meta])* $name:ident: $request:ty => $reply:ty, $subject:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Rpc for $name {
+            type Request = $request;
+            type Reply = $reply;
+
+            fn subject(subjects: &Subjects) -> String {
+                subjects.$subject()
+            }
+        }
+    };
+}
+
+rpc!(
+    /// `live.rpc.keys.issue` (stream-key): the streamer's key, created
+    /// when missing.
+    IssueKey: IssueKeyRequest => IssuedKey, rpc_keys_issue
+);
+rpc!(
+    /// `live.rpc.keys.validate` (stream-key): whose key this is.
+    ValidateKey: ValidateKeyRequest => ValidatedKey, rpc_keys_validate
+);
+rpc!(
+    /// `live.rpc.catalog.resolve_publish` (live-catalog): which stream goes
+    /// live when the streamer publishes.
+    ResolvePublish: StreamForUserRequest => StreamForUser, rpc_resolve_publish
+);
+rpc!(
+    /// `live.rpc.catalog.ensure_draft` (live-catalog): the streamer's
+    /// current stream, a new draft when there is none.
+    EnsureDraft: StreamForUserRequest => StreamForUser, rpc_ensure_draft
+);
+rpc!(
+    /// `live.rpc.catalog.stream_owner` (live-catalog): owner and status of
+    /// a stream.
+    LookUpStreamOwner: StreamOwnerRequest => StreamOwner, rpc_stream_owner
+);
 
 /// A request/reply answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

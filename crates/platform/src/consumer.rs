@@ -12,20 +12,23 @@ use async_nats::jetstream::{
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures::StreamExt;
+use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
+use veza_live_domain::events::{EVENT_VERSION, Event};
 
-use crate::{schema::processed_events, telemetry};
+use crate::{retry::Backoff, schema::processed_events, telemetry};
 
 /// Which messages a consumer reads.
 #[derive(Debug, Clone)]
 pub struct ConsumerSpec {
     /// The JetStream stream name (prefixed).
     pub stream: String,
-    /// The durable consumer name, one per service and purpose.
-    pub durable: String,
+    /// The durable consumer name, one per service and purpose: a constant
+    /// of the service, also the key its handler records deliveries under.
+    pub durable: &'static str,
     /// The subject filter.
     pub filter_subject: String,
     /// Messages handled at once.
@@ -53,6 +56,22 @@ impl From<crate::db::PoolError> for HandleError {
     fn from(e: crate::db::PoolError) -> Self {
         Self::Retry(format!("database pool: {e}"))
     }
+}
+
+/// Decodes an event envelope of a version this build understands.
+///
+/// Fails with [`HandleError::Rejected`] (acknowledged, never redelivered)
+/// when the payload does not parse or carries another version.
+pub fn decode<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
+    let event: Event<P> = serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
+    if event.v != EVENT_VERSION {
+        return Err(HandleError::Rejected(format!(
+            "unsupported version {}",
+            event.v
+        )));
+    }
+    Ok(event)
 }
 
 /// Records that `consumer` handled `event_id`; false when it already had.
@@ -99,9 +118,9 @@ async fn open(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Result<pu
     let stream = js.get_stream(&spec.stream).await?;
     let consumer: jetstream::consumer::Consumer<pull::Config> = stream
         .get_or_create_consumer(
-            &spec.durable,
+            spec.durable,
             pull::Config {
-                durable_name: Some(spec.durable.clone()),
+                durable_name: Some(spec.durable.to_owned()),
                 filter_subject: spec.filter_subject.clone(),
                 ack_policy: AckPolicy::Explicit,
                 deliver_policy: DeliverPolicy::All,
@@ -127,39 +146,36 @@ where
 {
     let handler = Arc::new(handler);
     tokio::spawn(async move {
-        let mut delay = Duration::from_millis(200);
+        let mut backoff = Backoff::standard();
         while !cancel.is_cancelled() {
             let messages = match open(&js, &spec).await {
                 Ok(messages) => {
-                    delay = Duration::from_millis(200);
+                    backoff.reset();
                     messages
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, consumer = %spec.durable, "consumer not ready, retrying");
-                    tokio::select! {
-                        _ = cancel.cancelled() => break,
-                        _ = tokio::time::sleep(delay) => {}
+                    if !backoff.wait(&cancel).await {
+                        break;
                     }
-                    delay = (delay * 2).min(Duration::from_secs(5));
                     continue;
                 }
             };
-            let durable = spec.durable.clone();
+            let durable = spec.durable;
             let run = messages
                 .take_until(cancel.cancelled())
                 .for_each_concurrent(spec.concurrency, |message| {
                     let handler = handler.clone();
-                    let durable = durable.clone();
                     async move {
                         match message {
-                            Ok(message) => handle_one(&durable, message, handler.as_ref()).await,
+                            Ok(message) => handle_one(durable, message, handler.as_ref()).await,
                             Err(error) => tracing::warn!(error = %error, consumer = %durable, "consumer stream error"),
                         }
                     }
                 });
             run.await;
             if !cancel.is_cancelled() {
-                tokio::time::sleep(delay).await;
+                tokio::time::sleep(backoff.delay()).await;
             }
         }
     })

@@ -10,9 +10,11 @@ use diesel_async::{
     async_connection_wrapper::AsyncConnectionWrapper,
     pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
 };
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
+
+use crate::retry::Backoff;
 
 /// The pool every request path uses.
 pub type DbPool = deadpool::Pool<AsyncPgConnection>;
@@ -108,29 +110,70 @@ pub fn pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
     build(manager, max_size)
 }
 
-/// Runs pending migrations once (`migrations` returns the service's
-/// embedded set, usually `|| MIGRATIONS`), holding `pg_advisory_lock(lock_key)`.
+/// Tables the platform crate owns, shipped as migration sets of their
+/// own so every service database that uses them gets the same schema (the
+/// one [`crate::schema`] describes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedTables {
+    /// `outbox`, for a service that publishes events ([`crate::outbox`]).
+    Outbox,
+    /// `processed_events`, for a service with idempotent consumers
+    /// ([`crate::consumer::first_delivery`]).
+    ProcessedEvents,
+}
+
+const OUTBOX_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/outbox");
+const PROCESSED_EVENTS_MIGRATIONS: EmbeddedMigrations =
+    embed_migrations!("migrations/processed-events");
+
+impl SharedTables {
+    fn migrations(self) -> EmbeddedMigrations {
+        match self {
+            Self::Outbox => OUTBOX_MIGRATIONS,
+            Self::ProcessedEvents => PROCESSED_EVENTS_MIGRATIONS,
+        }
+    }
+}
+
+/// A service database's migrations: the shared tables it uses, then its
+/// own embedded set, under an advisory lock (one key per database, so
+/// replicas starting together migrate once).
+#[derive(Clone, Copy)]
+pub struct Migrations {
+    /// Returns the service's own set, usually `|| EMBEDDED`.
+    pub own: fn() -> EmbeddedMigrations,
+    pub shared: &'static [SharedTables],
+    pub lock: i64,
+}
+
+impl Migrations {
+    /// Every set, in the order they run.
+    pub fn sets(&self) -> Vec<EmbeddedMigrations> {
+        let mut sets: Vec<_> = self.shared.iter().map(|t| t.migrations()).collect();
+        sets.push((self.own)());
+        sets
+    }
+}
+
+/// Runs pending migrations once, holding `pg_advisory_lock(migrations.lock)`.
 ///
 /// Fails when the database is unreachable or a migration fails.
-pub async fn migrate(
-    url: &SecretString,
-    migrations: fn() -> EmbeddedMigrations,
-    lock_key: i64,
-) -> anyhow::Result<usize> {
+pub async fn migrate(url: &SecretString, migrations: Migrations) -> anyhow::Result<usize> {
     let url = url.expose_secret().to_owned();
     // AsyncMigrationHarness blocks inside the runtime; the wrapper on a
     // blocking thread is safe on both current-thread and multi-thread runtimes.
     tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
         diesel::sql_query("SELECT pg_advisory_lock($1)")
-            .bind::<BigInt, _>(lock_key)
+            .bind::<BigInt, _>(migrations.lock)
             .execute(&mut conn)?;
-        let applied = conn
-            .run_pending_migrations(migrations())
-            .map(|v| v.len())
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        let applied = migrations.sets().into_iter().try_fold(0, |applied, set| {
+            conn.run_pending_migrations(set)
+                .map(|v| applied + v.len())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+        });
         let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
-            .bind::<BigInt, _>(lock_key)
+            .bind::<BigInt, _>(migrations.lock)
             .execute(&mut conn);
         applied
     })
@@ -143,25 +186,23 @@ pub async fn migrate(
 /// Fails when cancelled before the database answered.
 pub async fn migrate_with_retry(
     url: &SecretString,
-    migrations: fn() -> EmbeddedMigrations,
-    lock_key: i64,
+    migrations: Migrations,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut delay = Duration::from_millis(250);
-    loop {
-        match migrate(url, migrations, lock_key).await {
-            Ok(applied) => {
-                tracing::info!(migrations.applied = applied, "database migrated");
-                return Ok(());
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "database not ready, retrying");
-            }
+    let applied = crate::retry::until_ok(
+        cancel,
+        Backoff::new(Duration::from_millis(250), Duration::from_secs(5)),
+        || migrate(url, migrations),
+        |error, delay| {
+            tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "database not ready, retrying");
+        },
+    )
+    .await;
+    match applied {
+        Some(applied) => {
+            tracing::info!(migrations.applied = applied, "database migrated");
+            Ok(())
         }
-        tokio::select! {
-            _ = cancel.cancelled() => anyhow::bail!("cancelled while waiting for the database"),
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(Duration::from_secs(5));
+        None => anyhow::bail!("cancelled while waiting for the database"),
     }
 }

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod nats;
 pub mod openapi;
 pub mod outbox;
+pub mod retry;
 pub mod routes;
 pub mod schema;
 pub mod service;

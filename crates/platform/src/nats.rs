@@ -17,11 +17,14 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use veza_live_domain::{
     ErrorBody, Subjects,
-    rpc::{RpcReply, codes},
+    rpc::{Rpc, RpcReply, codes},
     subjects::{STREAM_EVENTS, STREAM_INGEST, STREAM_VIEWERS},
 };
 
-use crate::telemetry;
+use crate::{
+    retry::{self, Backoff},
+    telemetry,
+};
 
 /// Connects, retrying in the background until a server answers, so a
 /// service can start before NATS does. `urls` is one URL or the servers of
@@ -121,18 +124,14 @@ pub async fn ensure_streams_with_retry(
     replicas: usize,
     cancel: &CancellationToken,
 ) -> bool {
-    let mut delay = Duration::from_millis(200);
-    loop {
-        match ensure_streams(js, subjects, replicas).await {
-            Ok(()) => return true,
-            Err(error) => tracing::warn!(error = %error, "JetStream not ready, retrying"),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => return false,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
+    retry::until_ok(
+        cancel,
+        Backoff::standard(),
+        || ensure_streams(js, subjects, replicas),
+        |error, _| tracing::warn!(error = %error, "JetStream not ready, retrying"),
+    )
+    .await
+    .is_some()
 }
 
 /// Publishes one event to JetStream and waits for the stored ack;
@@ -170,6 +169,81 @@ pub enum RpcError {
     /// The reply did not parse.
     #[error("invalid reply: {0}")]
     InvalidReply(String),
+}
+
+/// Asks `R` and waits at most `timeout` for its reply.
+///
+/// Fails as [`request`].
+pub async fn call<R: Rpc>(
+    client: &Client,
+    subjects: &Subjects,
+    req: &R::Request,
+    timeout: Duration,
+) -> Result<R::Reply, RpcError> {
+    request(client, R::subject(subjects), req, timeout).await
+}
+
+/// Why a responder answered without data: the one error style of replies.
+#[derive(Debug)]
+pub enum Refusal {
+    /// An answer the caller acts on, `code` from `rpc::codes`.
+    Refused { code: &'static str, message: String },
+    /// A dependency of the responder failed: logged where it happened and
+    /// answered `service_unavailable`, without the cause.
+    Unavailable(String),
+}
+
+impl Refusal {
+    /// A refusal the caller acts on.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Unavailable(format!("database: {e}"))
+    }
+}
+
+impl From<crate::db::PoolError> for Refusal {
+    fn from(e: crate::db::PoolError) -> Self {
+        Self::Unavailable(format!("database pool: {e}"))
+    }
+}
+
+/// Answers `R` in the queue group `queue` (the service's name, shared by
+/// its replicas) until `cancel` fires; see [`serve`].
+pub async fn respond<R, F, Fut>(
+    client: Client,
+    subjects: &Subjects,
+    queue: &'static str,
+    cancel: CancellationToken,
+    handler: F,
+) -> JoinHandle<()>
+where
+    R: Rpc,
+    F: Fn(R::Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R::Reply, Refusal>> + Send + 'static,
+{
+    let subject = R::subject(subjects);
+    serve(client, subject, queue.to_owned(), cancel, move |req| {
+        let answer = handler(req);
+        async move {
+            match answer.await {
+                Ok(reply) => RpcReply::ok(reply),
+                Err(Refusal::Refused { code, message }) => RpcReply::err(code, message),
+                Err(Refusal::Unavailable(cause)) => {
+                    tracing::warn!(error.cause = %cause, "request failed");
+                    RpcReply::err(codes::UNAVAILABLE, format!("{queue} unavailable"))
+                }
+            }
+        }
+    })
+    .await
 }
 
 /// Sends a request and waits at most `timeout` for its reply.
@@ -234,7 +308,7 @@ async fn subscribe_confirmed(
 /// Returns once the subscription is registered with the server, or after
 /// a short wait when NATS is not reachable yet (the task keeps retrying).
 /// A request that does not parse gets a `bad_request` reply.
-pub async fn serve<Req, Resp, F, Fut>(
+async fn serve<Req, Resp, F, Fut>(
     client: Client,
     subject: String,
     queue_group: String,
@@ -257,22 +331,20 @@ where
     .and_then(Result::ok);
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(RPC_CONCURRENCY));
-        let mut delay = Duration::from_millis(200);
-        let mut subscription = match first {
-            Some(sub) => sub,
-            None => loop {
-                match subscribe_confirmed(&client, &subject, &queue_group).await {
-                    Ok(sub) => break sub,
-                    Err(error) => {
-                        tracing::warn!(error = %error, rpc.subject = %subject, "subscribe failed, retrying")
-                    }
-                }
-                tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    _ = tokio::time::sleep(delay) => {}
-                }
-                delay = (delay * 2).min(Duration::from_secs(5));
-            },
+        let subscribed = match first {
+            Some(sub) => Some(sub),
+            None => {
+                retry::until_ok(
+                    &cancel,
+                    Backoff::standard(),
+                    || subscribe_confirmed(&client, &subject, &queue_group),
+                    |error, _| tracing::warn!(error = %error, rpc.subject = %subject, "subscribe failed, retrying"),
+                )
+                .await
+            }
+        };
+        let Some(mut subscription) = subscribed else {
+            return;
         };
         loop {
             let message = tokio::select! {

@@ -1,6 +1,8 @@
-//! Tables every service database has: the transactional outbox and the
-//! processed-events record of idempotent consumers. Each service's
-//! migrations create them in its own database.
+//! Tables the platform crate owns: the transactional outbox and the
+//! processed-events record of idempotent consumers. Their migrations are
+//! shipped here too (`crates/platform/migrations/`, run by
+//! [`crate::db::migrate`] for each service that lists them in its
+//! [`crate::db::Migrations`]), so schema and tables cannot drift apart.
 
 diesel::table! {
     outbox (id) {

@@ -22,11 +22,10 @@
 use std::{future::Future, net::TcpListener, ops::DerefMut, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
-use diesel_migrations::EmbeddedMigrations;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
-use veza_live_domain::Subjects;
+use veza_live_domain::{Subjects, rpc::Rpc};
 
 use crate::{
     auth::JwtVerifier,
@@ -38,6 +37,8 @@ use crate::{
     routes::{self, KnownRoutes},
     shutdown, telemetry,
 };
+
+pub use crate::db::{Migrations, SharedTables};
 
 /// A service: how it reads its configuration and how it is built.
 pub trait Service {
@@ -98,6 +99,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// Asks `R` over NATS, waiting at most `NATS_RPC_TIMEOUT_MS`.
+    ///
+    /// Fails as [`nats::request`].
+    pub async fn call<R: Rpc>(&self, req: &R::Request) -> Result<R::Reply, nats::RpcError> {
+        nats::call::<R>(&self.nats, &self.subjects, req, self.rpc_timeout).await
+    }
+
     /// What `/readyz` checks: this context's pool and NATS connection.
     pub fn readiness(&self) -> Readiness {
         Readiness {
@@ -126,15 +134,6 @@ macro_rules! context_state {
             }
         }
     };
-}
-
-/// A service's embedded migrations and the advisory lock held while they
-/// run (one key per database, so replicas starting together migrate once).
-#[derive(Clone, Copy)]
-pub struct Migrations {
-    /// Returns the embedded set, usually `|| MIGRATIONS`.
-    pub embedded: fn() -> EmbeddedMigrations,
-    pub lock: i64,
 }
 
 /// A service being started: the tasks it spawned and the tokens that stop
@@ -182,13 +181,7 @@ impl Startup {
         common: &CommonConfig,
         migrations: Migrations,
     ) -> anyhow::Result<Context> {
-        db::migrate_with_retry(
-            &common.database_url,
-            migrations.embedded,
-            migrations.lock,
-            &self.cancel,
-        )
-        .await?;
+        db::migrate_with_retry(&common.database_url, migrations, &self.cancel).await?;
         let pool = db::pool(&common.database_url, common.database_pool_size)?;
         let client = nats::connect(&common.nats_url, common.base.service_name).await?;
         let js = async_nats::jetstream::new(client.clone());

@@ -9,10 +9,10 @@ use std::{
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use diesel_migrations::EmbeddedMigrations;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 use uuid::Uuid;
+use veza_live_platform::db::Migrations;
 
 /// Serialises template creation within one test process.
 static TEMPLATE_LOCK: Mutex<()> = Mutex::const_new(());
@@ -49,7 +49,7 @@ impl TestDb {
     ///
     /// # Panics
     /// When PostgreSQL is unreachable or a migration fails.
-    pub async fn new(service: &str, migrations: fn() -> EmbeddedMigrations) -> Self {
+    pub async fn new(service: &str, migrations: fn() -> Migrations) -> Self {
         Self::new_on(&admin_url(), service, migrations).await
     }
 
@@ -58,11 +58,7 @@ impl TestDb {
     ///
     /// # Panics
     /// When that server is unreachable or a migration fails.
-    pub async fn new_on(
-        admin_url: &str,
-        service: &str,
-        migrations: fn() -> EmbeddedMigrations,
-    ) -> Self {
+    pub async fn new_on(admin_url: &str, service: &str, migrations: fn() -> Migrations) -> Self {
         let template = ensure_template(admin_url, service, migrations).await;
         let name = format!("t_{}", Uuid::new_v4().simple());
         let mut conn = admin(admin_url).await;
@@ -125,20 +121,18 @@ impl Drop for TestDb {
 
 /// The template's name changes with the set of migrations, so a new
 /// migration never meets a stale template.
-fn template_name(service: &str, migrations: &EmbeddedMigrations) -> String {
+fn template_name(service: &str, migrations: &Migrations) -> String {
     let mut hasher = DefaultHasher::new();
-    let list = MigrationSource::<Pg>::migrations(migrations).unwrap_or_default();
-    for m in &list {
-        m.name().to_string().hash(&mut hasher);
+    for set in migrations.sets() {
+        let list = MigrationSource::<Pg>::migrations(&set).unwrap_or_default();
+        for m in &list {
+            m.name().to_string().hash(&mut hasher);
+        }
     }
     format!("tpl_{}_{:x}", service.replace('-', "_"), hasher.finish())
 }
 
-async fn ensure_template(
-    admin_url: &str,
-    service: &str,
-    migrations: fn() -> EmbeddedMigrations,
-) -> String {
+async fn ensure_template(admin_url: &str, service: &str, migrations: fn() -> Migrations) -> String {
     let template = template_name(service, &migrations());
     let _guard = TEMPLATE_LOCK.lock().await;
     let mut conn = admin(admin_url).await;
@@ -168,7 +162,12 @@ async fn ensure_template(
             .await
             .unwrap_or_else(|e| panic!("creating template: {e}"));
         let url = SecretString::from(url_for(admin_url, &building));
-        veza_live_platform::db::migrate(&url, migrations, 1)
+        // Lock 1: templates are built one at a time already.
+        let migrations = Migrations {
+            lock: 1,
+            ..migrations()
+        };
+        veza_live_platform::db::migrate(&url, migrations)
             .await
             .unwrap_or_else(|e| panic!("migrating template {building}: {e:#}"));
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))

@@ -23,7 +23,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     config::{BaseConfig, ConfigError, Env},
-    service::{Application, Http, Migrations, Service, Startup},
+    service::{Application, Http, Migrations, Service, SharedTables, Startup},
 };
 
 pub use crate::config::Config;
@@ -32,11 +32,16 @@ use crate::{
     state::AppState,
 };
 
-/// The migrations of the chat database, embedded in the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/chat");
+/// The chat database's own migrations, embedded in the binary.
+const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/chat");
 
-/// Advisory lock key held while migrating.
-const MIGRATION_LOCK: i64 = 0x7665_7a61_6c04;
+/// What the chat database is migrated with: the shared tables it
+/// uses, then its own set, under its advisory lock key.
+pub const MIGRATIONS: Migrations = Migrations {
+    own: || EMBEDDED,
+    shared: &[SharedTables::ProcessedEvents],
+    lock: 0x7665_7a61_6c04,
+};
 
 /// The chat-gateway service.
 pub struct ChatGateway;
@@ -61,15 +66,7 @@ impl Service for ChatGateway {
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
         let mut startup = Startup::new(cancel.clone());
-        let ctx = startup
-            .connect(
-                common,
-                Migrations {
-                    embedded: || MIGRATIONS,
-                    lock: MIGRATION_LOCK,
-                },
-            )
-            .await?;
+        let ctx = startup.connect(common, MIGRATIONS).await?;
         let http = Http::bind(&common.base)?
             .readiness(ctx.readiness())
             .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?

@@ -27,17 +27,22 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, Startup},
+    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
 };
 
 pub use crate::config::Config;
 use crate::state::{AppState, Leases, RtmpSettings};
 
-/// The migrations of the ingest_events database, embedded in the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/ingest-events");
+/// The ingest_events database's own migrations, embedded in the binary.
+const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/ingest-events");
 
-/// Advisory lock key held while migrating.
-const MIGRATION_LOCK: i64 = 0x7665_7a61_6901;
+/// What the ingest_events database is migrated with: the shared tables it
+/// uses, then its own set, under its advisory lock key.
+pub const MIGRATIONS: Migrations = Migrations {
+    own: || EMBEDDED,
+    shared: &[SharedTables::Outbox, SharedTables::ProcessedEvents],
+    lock: 0x7665_7a61_6901,
+};
 
 /// The ingest-events service.
 pub struct IngestEvents;
@@ -67,15 +72,7 @@ impl Service for IngestEvents {
             .build()?;
         let replays = replay::Replays::open(config.replay.clone()).await?;
         let mut startup = Startup::new(cancel);
-        let ctx = startup
-            .connect(
-                common,
-                Migrations {
-                    embedded: || MIGRATIONS,
-                    lock: MIGRATION_LOCK,
-                },
-            )
-            .await?;
+        let ctx = startup.connect(common, MIGRATIONS).await?;
         let http = Http::bind(&common.base)?
             .readiness(ctx.readiness())
             .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;

@@ -20,17 +20,22 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, Startup},
+    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
 };
 
 pub use crate::config::Config;
 use crate::state::AppState;
 
-/// The migrations of the live_catalog database, embedded in the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/live-catalog");
+/// The live_catalog database's own migrations, embedded in the binary.
+const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/live-catalog");
 
-/// Advisory lock key held while migrating.
-const MIGRATION_LOCK: i64 = 0x7665_7a61_6c01;
+/// What the live_catalog database is migrated with: the shared tables it
+/// uses, then its own set, under its advisory lock key.
+pub const MIGRATIONS: Migrations = Migrations {
+    own: || EMBEDDED,
+    shared: &[SharedTables::Outbox, SharedTables::ProcessedEvents],
+    lock: 0x7665_7a61_6c01,
+};
 
 /// The live-catalog service.
 pub struct LiveCatalog;
@@ -56,15 +61,7 @@ impl Service for LiveCatalog {
         let common = &config.common;
         let media = media::MediaStore::open(&config.media).await?;
         let mut startup = Startup::new(cancel);
-        let ctx = startup
-            .connect(
-                common,
-                Migrations {
-                    embedded: || MIGRATIONS,
-                    lock: MIGRATION_LOCK,
-                },
-            )
-            .await?;
+        let ctx = startup.connect(common, MIGRATIONS).await?;
         let http = Http::bind(&common.base)?
             .readiness(ctx.readiness())
             .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;

@@ -1,7 +1,7 @@
 //! The state every handler and consumer shares.
 
-use veza_live_domain::rpc::{IssueKeyRequest, IssuedKey};
-use veza_live_platform::{ApiError, nats, service::Context};
+use veza_live_domain::rpc::{IssueKey, IssueKeyRequest, IssuedKey};
+use veza_live_platform::{ApiError, service::Context};
 
 use crate::media::MediaStore;
 
@@ -21,13 +21,6 @@ impl AppState {
     ///
     /// Fails with 503 when stream-key does not answer in time.
     pub async fn issue_key(&self, user_id: uuid::Uuid) -> Result<IssuedKey, ApiError> {
-        let subject = self.subjects.rpc_keys_issue();
-        Ok(nats::request(
-            &self.nats,
-            subject,
-            &IssueKeyRequest { user_id },
-            self.rpc_timeout,
-        )
-        .await?)
+        Ok(self.call::<IssueKey>(&IssueKeyRequest { user_id }).await?)
     }
 }

@@ -5,11 +5,11 @@
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-use veza_live_domain::rpc::{
-    IssueKeyRequest, IssuedKey, RpcReply, StreamForUser, StreamForUserRequest, ValidateKeyRequest,
-    codes,
+use veza_live_domain::rpc::{EnsureDraft, IssueKey, IssuedKey, StreamForUserRequest, ValidateKey};
+use veza_live_platform::{
+    ApiError,
+    nats::{self, Refusal},
 };
-use veza_live_platform::{ApiError, nats};
 
 use crate::{keys, state::AppState};
 
@@ -18,37 +18,33 @@ const QUEUE: &str = "stream-key";
 
 /// Starts both responders.
 pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    let issue_state = state.clone();
-    let validate_state = state.clone();
+    let (issue_state, validate_state) = (state.clone(), state.clone());
     vec![
-        nats::serve(
+        nats::respond::<IssueKey, _, _>(
             state.nats.clone(),
-            state.subjects.rpc_keys_issue(),
-            QUEUE.into(),
+            &state.subjects,
+            QUEUE,
             cancel.clone(),
-            move |req: IssueKeyRequest| {
+            move |req| {
                 let state = issue_state.clone();
                 async move {
-                    match keys::get_or_create(&state, req.user_id).await {
-                        Ok(stream_key) => RpcReply::ok(IssuedKey {
-                            stream_key,
-                            rtmp_url: state.rtmp_public_url.clone(),
-                        }),
-                        Err(error) => {
-                            tracing::warn!(error = %error, "keys.issue failed");
-                            RpcReply::err(codes::UNAVAILABLE, "stream-key unavailable")
-                        }
-                    }
+                    let stream_key = keys::get_or_create(&state, req.user_id)
+                        .await
+                        .map_err(|error| Refusal::Unavailable(format!("keys.issue: {error}")))?;
+                    Ok(IssuedKey {
+                        stream_key,
+                        rtmp_url: state.rtmp_public_url.clone(),
+                    })
                 }
             },
         )
         .await,
-        nats::serve(
+        nats::respond::<ValidateKey, _, _>(
             state.nats.clone(),
-            state.subjects.rpc_keys_validate(),
-            QUEUE.into(),
+            &state.subjects,
+            QUEUE,
             cancel,
-            move |req: ValidateKeyRequest| {
+            move |req| {
                 let state = validate_state.clone();
                 async move { keys::validate(&state, req).await }
             },
@@ -66,12 +62,8 @@ pub async fn ensure_draft(
     user_id: Uuid,
     username: Option<String>,
 ) -> Result<Uuid, ApiError> {
-    let reply: StreamForUser = nats::request(
-        &state.nats,
-        state.subjects.rpc_ensure_draft(),
-        &StreamForUserRequest { user_id, username },
-        state.rpc_timeout,
-    )
-    .await?;
+    let reply = state
+        .call::<EnsureDraft>(&StreamForUserRequest { user_id, username })
+        .await?;
     Ok(reply.stream_id)
 }

@@ -8,9 +8,9 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 use veza_live_domain::{
     events::{Event, KeyRotated},
-    rpc::{RpcReply, ValidateKeyRequest, ValidatedKey, codes},
+    rpc::{ValidateKeyRequest, ValidatedKey, codes},
 };
-use veza_live_platform::{ApiError, outbox};
+use veza_live_platform::{ApiError, nats::Refusal, outbox};
 
 use crate::{
     crypto::{self, DecryptError},
@@ -75,21 +75,21 @@ pub async fn regenerate(state: &AppState, user_id: Uuid) -> Result<String, ApiEr
     Ok(key)
 }
 
-fn refuse(reason: &'static str, code: &str, message: &str) -> RpcReply<ValidatedKey> {
+fn refuse(reason: &'static str, code: &'static str, message: &str) -> Refusal {
     metrics::counter!("veza_live_key_validation_failures_total", "reason" => reason).increment(1);
-    RpcReply::err(code, message)
+    Refusal::new(code, message)
 }
 
 /// Whose key is this? Fails closed; failures count toward the guess
 /// throttle of the client address.
-pub async fn validate(state: &AppState, req: ValidateKeyRequest) -> RpcReply<ValidatedKey> {
+pub async fn validate(state: &AppState, req: ValidateKeyRequest) -> Result<ValidatedKey, Refusal> {
     let addr = req.client_addr.as_deref().unwrap_or("unknown");
     if state.throttle.blocked_for(addr, Instant::now()).is_some() {
-        return refuse(
+        return Err(refuse(
             "throttled",
             codes::THROTTLED,
             "too many failed attempts, retry later",
-        );
+        ));
     }
     let candidate = req.stream_key.trim();
     let owner = if Uuid::try_parse(candidate).is_ok() {
@@ -103,8 +103,10 @@ pub async fn validate(state: &AppState, req: ValidateKeyRequest) -> RpcReply<Val
         match found.await {
             Ok(owner) => owner,
             Err(cause) => {
-                tracing::warn!(error.cause = %cause, "key validation could not reach the database");
-                return refuse("unavailable", codes::UNAVAILABLE, "stream-key unavailable");
+                metrics::counter!("veza_live_key_validation_failures_total", "reason" => "unavailable").increment(1);
+                return Err(Refusal::Unavailable(format!(
+                    "key validation could not reach the database: {cause}"
+                )));
             }
         }
     } else {
@@ -113,11 +115,15 @@ pub async fn validate(state: &AppState, req: ValidateKeyRequest) -> RpcReply<Val
     match owner {
         Some(user_id) => {
             metrics::counter!("veza_live_key_validations_total").increment(1);
-            RpcReply::ok(ValidatedKey { user_id })
+            Ok(ValidatedKey { user_id })
         }
         None => {
             state.throttle.record_failure(addr, Instant::now());
-            refuse("invalid_key", codes::INVALID_KEY, "unknown stream key")
+            Err(refuse(
+                "invalid_key",
+                codes::INVALID_KEY,
+                "unknown stream key",
+            ))
         }
     }
 }

@@ -23,17 +23,22 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, Startup},
+    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
 };
 
 pub use crate::config::Config;
 use crate::{crypto::KeyCipher, state::AppState, throttle::GuessThrottle};
 
-/// The migrations of the stream_key database, embedded in the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/stream-key");
+/// The stream_key database's own migrations, embedded in the binary.
+const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/stream-key");
 
-/// Advisory lock key held while migrating.
-const MIGRATION_LOCK: i64 = 0x7665_7a61_6b01;
+/// What the stream_key database is migrated with: the shared tables it
+/// uses, then its own set, under its advisory lock key.
+pub const MIGRATIONS: Migrations = Migrations {
+    own: || EMBEDDED,
+    shared: &[SharedTables::Outbox],
+    lock: 0x7665_7a61_6b01,
+};
 
 /// The stream-key service.
 pub struct StreamKey;
@@ -57,15 +62,7 @@ impl Service for StreamKey {
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
         let mut startup = Startup::new(cancel);
-        let ctx = startup
-            .connect(
-                common,
-                Migrations {
-                    embedded: || MIGRATIONS,
-                    lock: MIGRATION_LOCK,
-                },
-            )
-            .await?;
+        let ctx = startup.connect(common, MIGRATIONS).await?;
         let http = Http::bind(&common.base)?
             .readiness(ctx.readiness())
             .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;

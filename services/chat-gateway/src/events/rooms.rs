@@ -10,17 +10,16 @@
 //! `stream.updated`), a `stream_replay` frame does.
 
 use diesel_async::AsyncConnection;
-use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
     ReplayStatus, StreamStatus,
     chat::ServerFrame,
-    events::{EVENT_VERSION, Event, StreamChanged, StreamEnded, StreamStarted},
+    events::{StreamChanged, StreamEnded, StreamStarted},
     subjects::STREAM_EVENTS,
 };
-use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, first_delivery};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode, first_delivery};
 
 use crate::{db::rooms, hub::Kind, state::AppState};
 
@@ -46,31 +45,39 @@ enum Source {
     Ended,
 }
 
+/// The durable consumers of the stream events a room follows (each also
+/// the key of its delivery records).
+pub const CREATED_CONSUMER: &str = "chat-gateway-created";
+pub const UPDATED_CONSUMER: &str = "chat-gateway-updated";
+pub const DELETED_CONSUMER: &str = "chat-gateway-deleted";
+pub const STARTED_CONSUMER: &str = "chat-gateway-started";
+pub const ENDED_CONSUMER: &str = "chat-gateway-ended";
+
 /// Starts the five consumers.
 pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
     let js = state.js.clone();
     let s = state.subjects.clone();
     let sources = [
         (
-            "chat-gateway-created",
+            CREATED_CONSUMER,
             s.stream_created(),
             Source::Snapshot { deleted: false },
         ),
-        ("chat-gateway-updated", s.stream_updated(), Source::Updated),
+        (UPDATED_CONSUMER, s.stream_updated(), Source::Updated),
         (
-            "chat-gateway-deleted",
+            DELETED_CONSUMER,
             s.stream_deleted(),
             Source::Snapshot { deleted: true },
         ),
-        ("chat-gateway-started", s.stream_started(), Source::Started),
-        ("chat-gateway-ended", s.stream_ended(), Source::Ended),
+        (STARTED_CONSUMER, s.stream_started(), Source::Started),
+        (ENDED_CONSUMER, s.stream_ended(), Source::Ended),
     ];
     sources
         .into_iter()
         .map(|(durable, filter, source)| {
             let spec = ConsumerSpec {
                 stream: s.stream(STREAM_EVENTS),
-                durable: durable.to_owned(),
+                durable,
                 filter_subject: filter,
                 concurrency: 16,
             };
@@ -84,18 +91,6 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
             })
         })
         .collect()
-}
-
-fn decode<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
-    let event: Event<P> = serde_json::from_slice(payload)
-        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
-    if event.v != EVENT_VERSION {
-        return Err(HandleError::Rejected(format!(
-            "unsupported version {}",
-            event.v
-        )));
-    }
-    Ok(event)
 }
 
 fn parse(source: Source, payload: &[u8]) -> Result<(Uuid, RoomUpdate), HandleError> {

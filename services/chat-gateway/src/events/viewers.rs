@@ -26,10 +26,9 @@ use async_nats::jetstream::{
 use futures::StreamExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veza_live_domain::{
-    events::{Event, ViewerCount},
-    subjects::STREAM_VIEWERS,
-};
+use veza_live_domain::{events::ViewerCount, subjects::STREAM_VIEWERS};
+
+use veza_live_platform::{consumer::decode, retry::Backoff};
 
 use crate::state::AppState;
 
@@ -44,9 +43,6 @@ async fn open(js: &jetstream::Context, state: &AppState) -> anyhow::Result<pull:
         .await?;
     Ok(consumer.messages().await?)
 }
-
-/// The first retry delay after a failure.
-const RETRY_FIRST: Duration = Duration::from_millis(200);
 
 /// How often the connection state is looked at.
 const CONNECTION_CHECK: Duration = Duration::from_millis(200);
@@ -69,23 +65,22 @@ async fn reconnected(client: &async_nats::Client) {
 pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
     let (client, js) = (state.nats.clone(), state.js.clone());
     tokio::spawn(async move {
-        let mut delay = RETRY_FIRST;
+        let mut backoff = Backoff::standard();
         while !cancel.is_cancelled() {
             let mut messages = match open(&js, &state).await {
                 Ok(messages) => {
-                    delay = RETRY_FIRST;
+                    backoff.reset();
                     messages
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, "viewer counts not readable yet, retrying");
-                    tokio::select! {
-                        _ = cancel.cancelled() => break,
-                        _ = tokio::time::sleep(delay) => {}
+                    if !backoff.wait(&cancel).await {
+                        break;
                     }
-                    delay = (delay * 2).clamp(RETRY_FIRST, Duration::from_secs(5));
                     continue;
                 }
             };
+            let mut reopen_now = false;
             let back = reconnected(&client);
             tokio::pin!(back);
             loop {
@@ -93,24 +88,22 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
                     _ = cancel.cancelled() => return,
                     () = &mut back => {
                         tracing::info!("NATS is back, reopening the viewer count stream");
-                        delay = Duration::ZERO;
+                        reopen_now = true;
                         break;
                     }
                     message = messages.next() => message,
                 };
                 match message {
-                    Some(Ok(message)) => {
-                        match serde_json::from_slice::<Event<ViewerCount>>(&message.payload) {
-                            Ok(event) => state.hub.viewer_count(
-                                event.payload.stream_id,
-                                event.payload.count,
-                                event.occurred_at,
-                            ),
-                            Err(error) => {
-                                tracing::warn!(error = %error, "ignored a malformed viewer count")
-                            }
+                    Some(Ok(message)) => match decode::<ViewerCount>(&message.payload) {
+                        Ok(event) => state.hub.viewer_count(
+                            event.payload.stream_id,
+                            event.payload.count,
+                            event.occurred_at,
+                        ),
+                        Err(error) => {
+                            tracing::warn!(error = %error, "ignored a malformed viewer count")
                         }
-                    }
+                    },
                     Some(Err(error)) => {
                         tracing::warn!(error = %error, "viewer count stream failed, reopening");
                         break;
@@ -118,9 +111,8 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
                     None => break,
                 }
             }
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = tokio::time::sleep(delay) => {}
+            if !std::mem::take(&mut reopen_now) && !backoff.wait(&cancel).await {
+                break;
             }
         }
     })

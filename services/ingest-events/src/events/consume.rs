@@ -6,17 +6,15 @@
 //!   it through the nginx-rtmp control API and end its session, so its next
 //!   `on_update` is answered 403 and reconnecting with the old key fails.
 
-use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
     events::{
-        EVENT_VERSION, EndReason, Event, IngestEvent, IngestEventType, KeyRotated,
-        LEASE_HOLDER_MAX, StreamChanged,
+        EndReason, Event, IngestEvent, IngestEventType, KeyRotated, LEASE_HOLDER_MAX, StreamChanged,
     },
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
-use veza_live_platform::consumer::{self, ConsumerSpec, HandleError};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode};
 
 use crate::{
     db::sessions::{self, Source},
@@ -25,24 +23,32 @@ use crate::{
     state::AppState,
 };
 
-/// Starts both consumers.
+/// The durable consumer of `live.ingest.events` (reports of other RTMP
+/// servers); what it applies is recorded under [`crate::ingest::LEDGER`].
+pub const INGEST_CONSUMER: &str = "ingest-events-ingest";
+/// The durable consumer of `live.events.key.rotated`.
+pub const KEY_ROTATED_CONSUMER: &str = "ingest-events-key-rotated";
+/// The durable consumer of `live.events.stream.deleted`.
+pub const DELETED_CONSUMER: &str = "ingest-events-deleted";
+
+/// Starts the three consumers.
 pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
     let s = &state.subjects;
     let ingest_spec = ConsumerSpec {
         stream: s.stream(STREAM_INGEST),
-        durable: "ingest-events-ingest".into(),
+        durable: INGEST_CONSUMER,
         filter_subject: s.ingest_events(),
         concurrency: 64,
     };
     let rotated_spec = ConsumerSpec {
         stream: s.stream(STREAM_EVENTS),
-        durable: "ingest-events-key-rotated".into(),
+        durable: KEY_ROTATED_CONSUMER,
         filter_subject: s.key_rotated(),
         concurrency: 8,
     };
     let deleted_spec = ConsumerSpec {
         stream: s.stream(STREAM_EVENTS),
-        durable: "ingest-events-deleted".into(),
+        durable: DELETED_CONSUMER,
         filter_subject: s.stream_deleted(),
         concurrency: 8,
     };
@@ -50,29 +56,17 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
     vec![
         consumer::spawn(state.js.clone(), ingest_spec, cancel.clone(), move |m| {
             let state = a.clone();
-            async move { on_ingest(&state, parse(&m.payload)?).await }
+            async move { on_ingest(&state, decode(&m.payload)?).await }
         }),
         consumer::spawn(state.js.clone(), rotated_spec, cancel.clone(), move |m| {
             let state = b.clone();
-            async move { on_key_rotated(&state, parse(&m.payload)?).await }
+            async move { on_key_rotated(&state, decode(&m.payload)?).await }
         }),
         consumer::spawn(state.js.clone(), deleted_spec, cancel, move |m| {
             let state = c.clone();
-            async move { on_stream_deleted(&state, parse(&m.payload)?).await }
+            async move { on_stream_deleted(&state, decode(&m.payload)?).await }
         }),
     ]
-}
-
-fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
-    let event: Event<P> = serde_json::from_slice(payload)
-        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
-    if event.v != EVENT_VERSION {
-        return Err(HandleError::Rejected(format!(
-            "unsupported version {}",
-            event.v
-        )));
-    }
-    Ok(event)
 }
 
 /// Whether an ingest error is worth a redelivery.

@@ -9,11 +9,10 @@ use uuid::Uuid;
 use veza_live_domain::{
     Subjects,
     events::{EndReason, Event, StreamEnded},
-    rpc::{ValidateKeyRequest, ValidatedKey},
 };
-use veza_live_platform::{consumer::first_delivery, nats, outbox};
+use veza_live_platform::{consumer::first_delivery, outbox};
 
-use super::{IngestError, Origin, count, from_rpc, stream_owner};
+use super::{IngestError, LEDGER, Origin, count, key_owner, stream_owner};
 use crate::{
     db::{
         listeners, replays,
@@ -73,21 +72,7 @@ async fn end_inner(
 ) -> Result<Option<Uuid>, IngestError> {
     // Remote lookups happen before the transaction.
     let owner_of_key = match &which {
-        SessionRef::Key(key) => {
-            let req = ValidateKeyRequest {
-                stream_key: key.clone(),
-                client_addr: origin.client_addr.clone(),
-            };
-            let valid: ValidatedKey = nats::request(
-                &state.nats,
-                state.subjects.rpc_keys_validate(),
-                &req,
-                state.rpc_timeout,
-            )
-            .await
-            .map_err(from_rpc)?;
-            Some(valid.user_id)
-        }
+        SessionRef::Key(key) => Some(key_owner(state, key, origin).await?),
         _ => None,
     };
     let mut conn = state.pool.get().await?;
@@ -119,7 +104,7 @@ async fn end_inner(
                     });
                 }
             };
-            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+            if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok(Lookup::Done(None));
             }
             close(conn, subjects, &session, reason, origin.occurred_at).await?;
@@ -185,7 +170,7 @@ async fn tombstone(
     conn.transaction(async |conn| {
         // A start of this stream being applied now commits first.
         sessions::lock_stream(conn, stream_id).await?;
-        if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+        if !first_delivery(conn, LEDGER, origin.event_id).await? {
             return Ok::<_, IngestError>(None);
         }
         // The session may have started while the owner was looked up.

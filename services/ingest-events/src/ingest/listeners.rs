@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 use veza_live_platform::consumer::first_delivery;
 
-use super::{IngestError, Origin, count};
+use super::{IngestError, LEDGER, Origin, count};
 use crate::{
     db::{
         listeners,
@@ -46,7 +46,7 @@ pub async fn join(
             let Some(session) = sessions::active_of_stream(conn, stream_id).await? else {
                 return Ok::<_, IngestError>(Joined::NotLive);
             };
-            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+            if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok(Joined::AlreadyThere);
             }
             if session.source != Source::Rtmp.as_str() {
@@ -85,7 +85,7 @@ pub async fn leave(
     let mut conn = state.pool.get().await?;
     let removed = conn
         .transaction(async |conn| {
-            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+            if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok::<_, IngestError>(false);
             }
             if let Some(session) = sessions::active_of_stream(conn, stream_id).await?

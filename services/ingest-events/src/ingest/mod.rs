@@ -17,11 +17,18 @@ pub use start::{Publisher, RtmpConnection, StartOutcome, start};
 use uuid::Uuid;
 use veza_live_domain::{
     ErrorBody,
-    rpc::{StreamOwner, StreamOwnerRequest, codes},
+    rpc::{
+        LookUpStreamOwner, StreamOwner, StreamOwnerRequest, ValidateKey, ValidateKeyRequest, codes,
+    },
 };
-use veza_live_platform::nats::{self, RpcError};
+use veza_live_platform::nats::RpcError;
 
 use crate::{db::sessions::Source, state::AppState};
+
+/// The key under which every applied ingest event is recorded, whatever
+/// way it came (hook, `POST /internal/stream-events`, NATS): one event id
+/// is applied once.
+pub const LEDGER: &str = "ingest-events";
 
 /// Who reported an event and when.
 #[derive(Debug, Clone)]
@@ -102,14 +109,21 @@ fn from_rpc(err: RpcError) -> IngestError {
 
 /// The owner and status of a stream, from the catalog.
 pub async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, IngestError> {
-    nats::request(
-        &state.nats,
-        state.subjects.rpc_stream_owner(),
-        &StreamOwnerRequest { stream_id },
-        state.rpc_timeout,
-    )
-    .await
-    .map_err(from_rpc)
+    state
+        .call::<LookUpStreamOwner>(&StreamOwnerRequest { stream_id })
+        .await
+        .map_err(from_rpc)
+}
+
+/// Whose stream key this is, from stream-key (which throttles guesses per
+/// client address).
+pub async fn key_owner(state: &AppState, key: &str, origin: &Origin) -> Result<Uuid, IngestError> {
+    let req = ValidateKeyRequest {
+        stream_key: key.to_owned(),
+        client_addr: origin.client_addr.clone(),
+    };
+    let valid = state.call::<ValidateKey>(&req).await.map_err(from_rpc)?;
+    Ok(valid.user_id)
 }
 
 /// Records the metric of one processed event.

@@ -6,14 +6,14 @@ use uuid::Uuid;
 use veza_live_domain::{
     StreamStatus,
     events::{Event, StreamStarted},
-    rpc::{StreamForUser, StreamForUserRequest, ValidateKeyRequest, ValidatedKey},
+    rpc::{ResolvePublish, StreamForUserRequest},
 };
 use veza_live_platform::{
     consumer::{already_delivered, first_delivery},
-    nats, outbox,
+    outbox,
 };
 
-use super::{IngestError, Origin, count, from_rpc, stream_owner};
+use super::{IngestError, LEDGER, Origin, count, from_rpc, key_owner, stream_owner};
 use crate::{
     db::{
         replays,
@@ -45,22 +45,6 @@ pub struct StartOutcome {
     pub session_id: Uuid,
 }
 
-async fn publisher_user(state: &AppState, key: &str, origin: &Origin) -> Result<Uuid, IngestError> {
-    let req = ValidateKeyRequest {
-        stream_key: key.to_owned(),
-        client_addr: origin.client_addr.clone(),
-    };
-    let valid: ValidatedKey = nats::request(
-        &state.nats,
-        state.subjects.rpc_keys_validate(),
-        &req,
-        state.rpc_timeout,
-    )
-    .await
-    .map_err(from_rpc)?;
-    Ok(valid.user_id)
-}
-
 /// Starts a publisher session; `None` for an event already applied.
 ///
 /// Fails when the key is unknown or throttled, the streamer is already
@@ -76,7 +60,7 @@ pub async fn start(
     // then costs the key validation alone).
     if !origin.fresh {
         let mut conn = state.pool.get().await?;
-        if already_delivered(&mut conn, "ingest-events", origin.event_id).await? {
+        if already_delivered(&mut conn, LEDGER, origin.event_id).await? {
             count("stream_started", "duplicate");
             return Ok(None);
         }
@@ -97,19 +81,12 @@ async fn start_inner(
 ) -> Result<Option<StartOutcome>, IngestError> {
     let (user_id, stream_id, record) = match publisher {
         Publisher::Key(key) => {
-            let user_id = publisher_user(state, &key, origin).await?;
+            let user_id = key_owner(state, &key, origin).await?;
             let req = StreamForUserRequest {
                 user_id,
                 username: None,
             };
-            let chosen: Result<StreamForUser, _> = nats::request(
-                &state.nats,
-                state.subjects.rpc_resolve_publish(),
-                &req,
-                state.rpc_timeout,
-            )
-            .await
-            .map_err(from_rpc);
+            let chosen = state.call::<ResolvePublish>(&req).await.map_err(from_rpc);
             match chosen {
                 Ok(chosen) => (user_id, chosen.stream_id, chosen.record_replay),
                 // The streamer is live: a repeated report from the same
@@ -135,7 +112,7 @@ async fn start_inner(
     let outcome = conn
         .transaction(async |conn| {
             sessions::lock_stream(conn, stream_id).await?;
-            if !first_delivery(conn, "ingest-events", origin.event_id).await? {
+            if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok(None);
             }
             if let Some(active) = sessions::active_of_stream(conn, stream_id).await? {

@@ -6,15 +6,14 @@
 //! ignored.
 
 use diesel_async::AsyncConnection;
-use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
     ReplayStatus, StreamStatus,
-    events::{EVENT_VERSION, Event, ReplayUpdated, StreamEnded, StreamStarted, ViewerCount},
+    events::{Event, ReplayUpdated, StreamEnded, StreamStarted, ViewerCount},
     subjects::{STREAM_EVENTS, STREAM_VIEWERS},
 };
-use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, first_delivery};
+use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode, first_delivery};
 
 use crate::{
     db::streams,
@@ -22,51 +21,49 @@ use crate::{
     state::AppState,
 };
 
+/// The durable consumer of `live.events.stream.started` (and the key of
+/// its delivery records).
+pub const STARTED_CONSUMER: &str = "live-catalog-started";
+/// The durable consumer of `live.events.stream.ended`.
+pub const ENDED_CONSUMER: &str = "live-catalog-ended";
+/// The durable consumer of `live.viewers.*`.
+pub const VIEWERS_CONSUMER: &str = "live-catalog-viewers";
+/// The durable consumer of `live.events.replay.updated`.
+pub const REPLAY_CONSUMER: &str = "live-catalog-replay";
+
 /// Starts the four consumers.
 pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
     let js = state.js.clone();
     let s = &state.subjects;
-    let spec = |stream: &str, durable: &str, filter: String| ConsumerSpec {
+    let spec = |stream: &str, durable: &'static str, filter: String| ConsumerSpec {
         stream: s.stream(stream),
-        durable: durable.to_owned(),
+        durable,
         filter_subject: filter,
         concurrency: 32,
     };
-    let started = spec(STREAM_EVENTS, "live-catalog-started", s.stream_started());
-    let ended = spec(STREAM_EVENTS, "live-catalog-ended", s.stream_ended());
-    let viewers = spec(STREAM_VIEWERS, "live-catalog-viewers", s.viewers_all());
+    let started = spec(STREAM_EVENTS, STARTED_CONSUMER, s.stream_started());
+    let ended = spec(STREAM_EVENTS, ENDED_CONSUMER, s.stream_ended());
+    let viewers = spec(STREAM_VIEWERS, VIEWERS_CONSUMER, s.viewers_all());
     let replay = spec(STREAM_EVENTS, REPLAY_CONSUMER, s.replay_updated());
     let (a, b, c, d) = (state.clone(), state.clone(), state.clone(), state);
     vec![
         consumer::spawn(js.clone(), started, cancel.clone(), move |m| {
             let state = a.clone();
-            async move { on_started(&state, parse(&m.payload)?).await }
+            async move { on_started(&state, decode(&m.payload)?).await }
         }),
         consumer::spawn(js.clone(), ended, cancel.clone(), move |m| {
             let state = b.clone();
-            async move { on_ended(&state, parse(&m.payload)?).await }
+            async move { on_ended(&state, decode(&m.payload)?).await }
         }),
         consumer::spawn(js.clone(), viewers, cancel.clone(), move |m| {
             let state = c.clone();
-            async move { on_viewers(&state, parse(&m.payload)?).await }
+            async move { on_viewers(&state, decode(&m.payload)?).await }
         }),
         consumer::spawn(js, replay, cancel, move |m| {
             let state = d.clone();
-            async move { on_replay(&state, parse(&m.payload)?).await }
+            async move { on_replay(&state, decode(&m.payload)?).await }
         }),
     ]
-}
-
-fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
-    let event: Event<P> = serde_json::from_slice(payload)
-        .map_err(|e| HandleError::Rejected(format!("payload: {e}")))?;
-    if event.v != EVENT_VERSION {
-        return Err(HandleError::Rejected(format!(
-            "unsupported version {}",
-            event.v
-        )));
-    }
-    Ok(event)
 }
 
 /// Applies `stream.started`.
@@ -75,7 +72,7 @@ fn parse<P: DeserializeOwned>(payload: &[u8]) -> Result<Event<P>, HandleError> {
 pub async fn on_started(state: &AppState, event: Event<StreamStarted>) -> Result<(), HandleError> {
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
-        if !first_delivery(conn, "live-catalog-started", event.event_id).await? {
+        if !first_delivery(conn, STARTED_CONSUMER, event.event_id).await? {
             return Ok(());
         }
         let p = &event.payload;
@@ -100,7 +97,7 @@ pub async fn on_started(state: &AppState, event: Event<StreamStarted>) -> Result
 pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(), HandleError> {
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
-        if !first_delivery(conn, "live-catalog-ended", event.event_id).await? {
+        if !first_delivery(conn, ENDED_CONSUMER, event.event_id).await? {
             return Ok(());
         }
         let p = &event.payload;
@@ -128,9 +125,6 @@ pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(),
     })
     .await
 }
-
-/// The durable consumer of `live.events.replay.updated`.
-const REPLAY_CONSUMER: &str = "live-catalog-replay";
 
 /// Where the replay of `stream_id` is played from, in the media store.
 pub fn replay_playlist(stream_id: uuid::Uuid) -> String {

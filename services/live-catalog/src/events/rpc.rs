@@ -18,9 +18,15 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
     StreamStatus,
-    rpc::{RpcReply, StreamForUser, StreamForUserRequest, StreamOwner, StreamOwnerRequest, codes},
+    rpc::{
+        EnsureDraft, LookUpStreamOwner, ResolvePublish, StreamForUser, StreamForUserRequest,
+        StreamOwner, codes,
+    },
 };
-use veza_live_platform::{auth::AuthUser, nats};
+use veza_live_platform::{
+    auth::AuthUser,
+    nats::{self, Refusal},
+};
 
 use crate::{
     db::streams::{self, NewStreamRow},
@@ -33,40 +39,38 @@ const QUEUE: &str = "live-catalog";
 
 /// Starts the responders.
 pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    let resolve_state = state.clone();
-    let ensure_state = state.clone();
-    let owner_state = state.clone();
+    let (owner_state, resolve_state, ensure_state) = (state.clone(), state.clone(), state.clone());
     vec![
-        nats::serve(
+        nats::respond::<LookUpStreamOwner, _, _>(
             state.nats.clone(),
-            state.subjects.rpc_stream_owner(),
-            QUEUE.into(),
+            &state.subjects,
+            QUEUE,
             cancel.clone(),
-            move |req: StreamOwnerRequest| {
+            move |req| {
                 let state = owner_state.clone();
                 async move { stream_owner(&state, req.stream_id).await }
             },
         )
         .await,
-        nats::serve(
+        nats::respond::<ResolvePublish, _, _>(
             state.nats.clone(),
-            state.subjects.rpc_resolve_publish(),
-            QUEUE.into(),
+            &state.subjects,
+            QUEUE,
             cancel.clone(),
-            move |req: StreamForUserRequest| {
+            move |req| {
                 let state = resolve_state.clone();
-                async move { reply(stream_for_user(&state, &req, Purpose::Publish).await) }
+                async move { stream_for_user(&state, &req, Purpose::Publish).await }
             },
         )
         .await,
-        nats::serve(
+        nats::respond::<EnsureDraft, _, _>(
             state.nats.clone(),
-            state.subjects.rpc_ensure_draft(),
-            QUEUE.into(),
+            &state.subjects,
+            QUEUE,
             cancel,
-            move |req: StreamForUserRequest| {
+            move |req| {
                 let state = ensure_state.clone();
-                async move { reply(stream_for_user(&state, &req, Purpose::EnsureDraft).await) }
+                async move { stream_for_user(&state, &req, Purpose::EnsureDraft).await }
             },
         )
         .await,
@@ -79,42 +83,12 @@ enum Purpose {
     EnsureDraft,
 }
 
-#[derive(Debug)]
-enum Refusal {
-    AlreadyLive,
-    Unavailable(String),
-}
-
-impl From<diesel::result::Error> for Refusal {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Unavailable(format!("database: {e}"))
-    }
-}
-
-fn reply(result: Result<StreamForUser, Refusal>) -> RpcReply<StreamForUser> {
-    match result {
-        Ok(chosen) => RpcReply::ok(chosen),
-        Err(Refusal::AlreadyLive) => RpcReply::err(
-            codes::ALREADY_LIVE,
-            "the streamer already has a live stream",
-        ),
-        Err(Refusal::Unavailable(cause)) => {
-            tracing::warn!(error.cause = %cause, "catalog request failed");
-            RpcReply::err(codes::UNAVAILABLE, "catalog unavailable")
-        }
-    }
-}
-
 async fn stream_for_user(
     state: &AppState,
     req: &StreamForUserRequest,
     purpose: Purpose,
 ) -> Result<StreamForUser, Refusal> {
-    let mut conn = state
-        .pool
-        .get()
-        .await
-        .map_err(|e| Refusal::Unavailable(format!("database pool: {e}")))?;
+    let mut conn = state.pool.get().await?;
     let subjects = &state.subjects;
     let (chosen, created) = conn
         .transaction(async |conn| pick_or_create(conn, subjects, req, purpose).await)
@@ -146,7 +120,10 @@ async fn pick_or_create(
         .next()
     {
         return match purpose {
-            Purpose::Publish => Err(Refusal::AlreadyLive),
+            Purpose::Publish => Err(Refusal::new(
+                codes::ALREADY_LIVE,
+                "the streamer already has a live stream",
+            )),
             Purpose::EnsureDraft => Ok((chosen(&live), false)),
         };
     }
@@ -196,24 +173,15 @@ async fn pick_or_create(
     Ok((chosen(&row), true))
 }
 
-async fn stream_owner(state: &AppState, stream_id: Uuid) -> RpcReply<StreamOwner> {
-    let found = async {
-        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
-        streams::find(&mut conn, stream_id)
-            .await
-            .map_err(|e| e.to_string())
-    };
-    match found.await {
-        Ok(Some(row)) => RpcReply::ok(StreamOwner {
-            stream_id,
-            user_id: row.user_id,
-            status: row.status(),
-            record_replay: row.record_replay,
-        }),
-        Ok(None) => RpcReply::err(codes::NOT_FOUND, "no such stream"),
-        Err(cause) => {
-            tracing::warn!(error.cause = %cause, "catalog request failed");
-            RpcReply::err(codes::UNAVAILABLE, "catalog unavailable")
-        }
-    }
+async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, Refusal> {
+    let mut conn = state.pool.get().await?;
+    let row = streams::find(&mut conn, stream_id)
+        .await?
+        .ok_or_else(|| Refusal::new(codes::NOT_FOUND, "no such stream"))?;
+    Ok(StreamOwner {
+        stream_id,
+        user_id: row.user_id,
+        status: row.status(),
+        record_replay: row.record_replay,
+    })
 }

@@ -1,2 +1,1 @@
 DROP TABLE processed_events;
-DROP TABLE outbox;

@@ -1,0 +1,1 @@
+-- Nothing to restore: the table was never used.

@@ -1,2 +1,0 @@
-DROP TABLE processed_events;
-DROP TABLE outbox;
