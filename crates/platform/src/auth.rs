@@ -24,11 +24,20 @@ pub struct AuthUser {
 impl AuthUser {
     /// A display name: the token's username, else a short form of the id.
     pub fn display_name(&self) -> String {
-        self.username.clone().unwrap_or_else(|| {
-            let id = self.user_id.simple().to_string();
-            format!("user-{}", &id[..8])
-        })
+        display_name(self.user_id, self.username.as_deref())
     }
+}
+
+/// A user's display name: `username` when given, else `user-` and the first
+/// eight hex digits of the id.
+pub fn display_name(user_id: Uuid, username: Option<&str>) -> String {
+    username.map_or_else(
+        || {
+            let id = user_id.simple().to_string();
+            format!("user-{}", &id[..8])
+        },
+        str::to_owned,
+    )
 }
 
 /// The caller, when a token is present; a present but bad token is still

@@ -57,6 +57,13 @@ pub struct ListMeta {
     pub has_more: bool,
 }
 
+/// What a delete answers: the id and that it is gone.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub id: uuid::Uuid,
+    pub deleted: bool,
+}
+
 /// 200 with `{"success": true, "data": ...}`.
 pub fn ok<T: Serialize>(data: T) -> HttpResponse {
     HttpResponse::Ok().json(Envelope {

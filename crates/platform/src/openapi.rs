@@ -25,6 +25,13 @@ pub struct ErrorResponse {
     pub error: ErrorBody,
 }
 
+/// `{"success": true, "data": {"id", "deleted"}}`.
+#[derive(ToSchema)]
+pub struct DeletedResponse {
+    pub success: bool,
+    pub data: crate::http::Deleted,
+}
+
 /// Adds the `bearer` (JWT) security scheme.
 pub struct BearerSecurity;
 

@@ -2,72 +2,21 @@
 //! kept in `docs/openapi/chat-gateway.json` (a test fails when stale). The
 //! WebSocket protocol itself is described in the design (§6).
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
-use uuid::Uuid;
+use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError, chat::ChatMessage};
-pub use veza_live_platform::openapi::ErrorResponse;
 use veza_live_platform::{
     http::ListMeta,
     openapi::{BearerSecurity, CommonResponses},
 };
 
-use crate::routes::{bans::create::BanRequest, settings::update::SettingsRequest};
-
-/// `{"success": true, "data": [ChatMessage], "meta": {...}}`.
-#[derive(ToSchema)]
-pub struct MessageListResponse {
-    pub success: bool,
-    pub data: Vec<ChatMessage>,
-    pub meta: ListMeta,
-}
-
-/// What a message delete answers.
-#[derive(Serialize, ToSchema)]
-pub struct Deleted {
-    pub id: Uuid,
-    pub deleted: bool,
-}
-
-/// `{"success": true, "data": {"id", "deleted"}}`.
-#[derive(ToSchema)]
-pub struct DeletedResponse {
-    pub success: bool,
-    pub data: Deleted,
-}
-
-/// A user's ban state in a room.
-#[derive(Serialize, ToSchema)]
-pub struct Ban {
-    pub stream_id: Uuid,
-    pub user_id: Uuid,
-    pub banned: bool,
-    /// When a timed ban ends; null for a ban until lifted (or no ban).
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// `{"success": true, "data": Ban}`.
-#[derive(ToSchema)]
-pub struct BanResponse {
-    pub success: bool,
-    pub data: Ban,
-}
-
-/// A room's settings.
-#[derive(Serialize, ToSchema)]
-pub struct Settings {
-    pub stream_id: Uuid,
-    #[schema(minimum = 0, maximum = 120)]
-    pub slow_mode_s: i32,
-}
-
-/// `{"success": true, "data": Settings}`.
-#[derive(ToSchema)]
-pub struct SettingsResponse {
-    pub success: bool,
-    pub data: Settings,
-}
+use crate::routes::{
+    bans::create::BanRequest,
+    responses::{
+        Ban, BanResponse, Deleted, DeletedResponse, ErrorResponse, MessageListResponse, Settings,
+        SettingsResponse,
+    },
+    settings::update::SettingsRequest,
+};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -15,9 +15,11 @@ pub mod ingest;
 pub mod openapi;
 pub mod replay;
 pub mod routes;
+pub mod rpc;
 pub mod rtmp_control;
 pub mod schema;
 pub mod state;
+pub mod tasks;
 
 use std::time::Duration;
 
@@ -110,7 +112,7 @@ impl Service for IngestEvents {
             config.viewer_refresh,
             cancel.clone(),
         ));
-        startup.task(events::leases::spawn(state.clone(), cancel.clone()));
+        startup.task(tasks::lease_expiry::spawn(state.clone(), cancel.clone()));
         startup.task(events::listener_leases::spawn(
             state.clone(),
             cancel.clone(),

@@ -5,20 +5,15 @@
 
 use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
-pub use veza_live_platform::openapi::ErrorResponse;
 use veza_live_platform::openapi::{BearerSecurity, CommonResponses};
 
 use crate::{
     health::{AudioHealth, StreamHealth, Verdict, VideoHealth},
-    routes::internal::StreamEventRequest,
+    routes::{
+        internal::StreamEventRequest,
+        responses::{ErrorResponse, HealthResponse},
+    },
 };
-
-/// `{"success": true, "data": StreamHealth}`.
-#[derive(utoipa::ToSchema)]
-pub struct HealthResponse {
-    pub success: bool,
-    pub data: StreamHealth,
-}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -11,7 +11,9 @@ pub mod db;
 pub mod events;
 pub mod media;
 pub mod openapi;
+pub mod publishing;
 pub mod routes;
+pub mod rpc;
 pub mod schema;
 pub mod state;
 
@@ -75,7 +77,7 @@ impl Service for LiveCatalog {
             media,
         };
         startup.tasks(events::consume::spawn(state.clone(), startup.cancel()));
-        startup.tasks(events::rpc::spawn(state.clone(), startup.cancel()).await);
+        startup.tasks(rpc::responders::spawn(state.clone(), startup.cancel()).await);
         let state = service::worker_state(state, common);
         startup.serve(http, move |cfg| {
             cfg.app_data(state());

@@ -1,46 +1,17 @@
 //! The OpenAPI document of live-catalog, generated from the handlers and
 //! kept in `docs/openapi/live-catalog.json` (a test fails when stale).
 
-use utoipa::{Modify, OpenApi, ToSchema, openapi::schema::Schema};
-use uuid::Uuid;
+use utoipa::{Modify, OpenApi, openapi::schema::Schema};
 use veza_live_domain::{
     ErrorBody, FieldError, Stream, StreamStatus,
     input::{CreateStreamRequest, UpdateStreamRequest},
 };
-pub use veza_live_platform::openapi::ErrorResponse;
 use veza_live_platform::{
-    http::ListMeta,
-    openapi::{BearerSecurity, CommonResponses},
+    http::{Deleted, ListMeta},
+    openapi::{BearerSecurity, CommonResponses, DeletedResponse, ErrorResponse},
 };
 
-/// `{"success": true, "data": Stream}`.
-#[derive(ToSchema)]
-pub struct StreamResponse {
-    pub success: bool,
-    pub data: Stream,
-}
-
-/// `{"success": true, "data": [Stream], "meta": {...}}`.
-#[derive(ToSchema)]
-pub struct StreamListResponse {
-    pub success: bool,
-    pub data: Vec<Stream>,
-    pub meta: ListMeta,
-}
-
-/// What a delete answers.
-#[derive(ToSchema)]
-pub struct Deleted {
-    pub id: Uuid,
-    pub deleted: bool,
-}
-
-/// `{"success": true, "data": {"id", "deleted"}}`.
-#[derive(ToSchema)]
-pub struct DeletedResponse {
-    pub success: bool,
-    pub data: Deleted,
-}
+use crate::routes::responses::{StreamListResponse, StreamResponse};
 
 /// `UpdateStreamRequest` takes at least one field: `{}` answers 400.
 // Set here because utoipa 5.5's `min_properties` attribute emits

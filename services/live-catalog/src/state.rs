@@ -1,7 +1,6 @@
 //! The state every handler and consumer shares.
 
-use veza_live_domain::rpc::{IssueKey, IssueKeyRequest, IssuedKey};
-use veza_live_platform::{ApiError, service::Context};
+use veza_live_platform::service::Context;
 
 use crate::media::MediaStore;
 
@@ -15,12 +14,3 @@ pub struct AppState {
 }
 
 veza_live_platform::context_state!(AppState);
-
-impl AppState {
-    /// The streamer's key from stream-key (created on first use).
-    ///
-    /// Fails with 503 when stream-key does not answer in time.
-    pub async fn issue_key(&self, user_id: uuid::Uuid) -> Result<IssuedKey, ApiError> {
-        Ok(self.call::<IssueKey>(&IssueKeyRequest { user_id }).await?)
-    }
-}

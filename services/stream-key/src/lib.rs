@@ -8,10 +8,10 @@
 pub mod config;
 pub mod crypto;
 pub mod db;
-pub mod events;
 pub mod keys;
 pub mod openapi;
 pub mod routes;
+pub mod rpc;
 pub mod schema;
 pub mod state;
 pub mod throttle;
@@ -80,7 +80,7 @@ impl Service for StreamKey {
             )),
             rtmp_public_url: config.rtmp_public_url.clone(),
         };
-        startup.tasks(events::spawn(state.clone(), startup.cancel()).await);
+        startup.tasks(rpc::responders::spawn(state.clone(), startup.cancel()).await);
         let state = service::worker_state(state, common);
         startup.serve(http, move |cfg| {
             cfg.app_data(state());

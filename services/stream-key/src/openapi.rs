@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use veza_live_domain::{ErrorBody, FieldError};
 use veza_live_platform::openapi::{BearerSecurity, CommonResponses, ErrorResponse};
 
-use crate::routes::{StreamKeyResponse, StreamKeyView};
+use crate::routes::responses::{StreamKeyResponse, StreamKeyView};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,7 +14,7 @@ use crate::routes::{StreamKeyResponse, StreamKeyView};
         version = "1.0.0",
         description = "Issues, shows and regenerates streamers' stream keys."
     ),
-    paths(crate::routes::show, crate::routes::regenerate),
+    paths(crate::routes::show::show, crate::routes::regenerate::regenerate),
     components(schemas(StreamKeyView, StreamKeyResponse, ErrorResponse, ErrorBody, FieldError)),
     modifiers(&BearerSecurity, &CommonResponses),
     tags((name = "stream keys", description = "Streamers' channel keys"))

@@ -83,6 +83,12 @@ pub struct Hub {
 /// How long a join waits for its room's subscription and baseline.
 const READY_WAIT: Duration = Duration::from_secs(5);
 
+/// A room whose NATS subscription or database baseline was not ready in
+/// time (NATS or PostgreSQL down or slow): joining it now could miss frames.
+#[derive(Debug, thiserror::Error)]
+#[error("the room's subscription or baseline was not ready within {0:?}")]
+pub struct NotReady(pub Duration);
+
 /// A lock that survives a panicked holder: the maps stay usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -125,7 +131,7 @@ impl Hub {
         stream_id: Uuid,
         conn_id: u64,
         member: Member,
-    ) -> Result<Arc<Room>, ()> {
+    ) -> Result<Arc<Room>, NotReady> {
         let room = {
             let mut rooms = lock(&self.rooms);
             let room = rooms
@@ -142,7 +148,7 @@ impl Hub {
             Ok(room)
         } else {
             self.leave(stream_id, conn_id);
-            Err(())
+            Err(NotReady(READY_WAIT))
         }
     }
 

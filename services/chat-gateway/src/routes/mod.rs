@@ -10,6 +10,7 @@ use crate::db::rooms::{self, RoomRow};
 
 pub mod bans;
 pub mod messages;
+pub mod responses;
 pub mod settings;
 
 /// Registers every route.

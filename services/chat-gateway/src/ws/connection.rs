@@ -45,8 +45,60 @@ pub struct Connection {
 enum Stop {
     /// The peer went away or closed; nothing more to say.
     Gone,
-    /// Close with this code and reason.
-    Close(CloseCode, &'static str),
+    /// The server closes the socket, for this reason.
+    Close(Closing),
+}
+
+/// Why the server closes a socket: its close code, description and the
+/// `reason` label of `veza_live_chat_disconnects_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    Shutdown,
+    SlowConsumer,
+    FrameTooLarge,
+    MessageTooLarge,
+    ProtocolError,
+    OrphanContinuation,
+    NotUtf8,
+    TokenExpired,
+    Idle,
+}
+
+impl Closing {
+    fn code(self) -> CloseCode {
+        match self {
+            Self::Shutdown | Self::Idle => CloseCode::Away,
+            Self::SlowConsumer | Self::TokenExpired => CloseCode::Policy,
+            Self::FrameTooLarge | Self::MessageTooLarge => CloseCode::Size,
+            Self::ProtocolError | Self::OrphanContinuation => CloseCode::Protocol,
+            Self::NotUtf8 => CloseCode::Invalid,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::Shutdown => "server shutting down",
+            Self::SlowConsumer => "too slow to read",
+            Self::FrameTooLarge => "frame larger than 4 KiB",
+            Self::MessageTooLarge => "message larger than 4 KiB",
+            Self::ProtocolError => "protocol error",
+            Self::OrphanContinuation => "continuation without a first frame",
+            Self::NotUtf8 => "text is not UTF-8",
+            Self::TokenExpired => "token expired",
+            Self::Idle => "idle timeout",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Shutdown => "shutdown",
+            Self::SlowConsumer => "slow_consumer",
+            Self::FrameTooLarge | Self::MessageTooLarge => "oversize",
+            Self::ProtocolError | Self::OrphanContinuation | Self::NotUtf8 => "protocol",
+            Self::TokenExpired => "token_expired",
+            Self::Idle => "idle",
+        }
+    }
 }
 
 impl Connection {
@@ -187,9 +239,9 @@ pub async fn run(
         // Unbiased: a busy room must not starve the socket's own frames.
         let step = tokio::select! {
             _ = &mut killed => Err(if conn.state.shutdown.is_cancelled() {
-                Stop::Close(CloseCode::Away, "server shutting down")
+                Stop::Close(Closing::Shutdown)
             } else {
-                Stop::Close(CloseCode::Policy, "too slow to read")
+                Stop::Close(Closing::SlowConsumer)
             }),
             Some(frame) = rx.recv() => drain(&mut conn, &mut session, &mut rx, frame).await,
             message = stream.recv() => {
@@ -197,8 +249,8 @@ pub async fn run(
                 pinged = false;
                 match message {
                     None => Err(Stop::Gone),
-                    Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(CloseCode::Size, "frame larger than 4 KiB")),
-                    Some(Err(_)) => Err(Stop::Close(CloseCode::Protocol, "protocol error")),
+                    Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(Closing::FrameTooLarge)),
+                    Some(Err(_)) => Err(Stop::Close(Closing::ProtocolError)),
                     Some(Ok(message)) => on_message(&mut conn, &mut session, &mut partial, message).await,
                 }
             }
@@ -207,9 +259,9 @@ pub async fn run(
                 if expires_at.is_some_and(|e| now >= e) {
                     let frame = ServerFrame::error(codes::TOKEN_EXPIRED, "the token expired; reconnect with a new one", None);
                     let _ = reply(&mut session, &frame, &kill).await;
-                    Err(Stop::Close(CloseCode::Policy, "token expired"))
+                    Err(Stop::Close(Closing::TokenExpired))
                 } else if pinged && now >= last_heard + chat.idle_timeout {
-                    Err(Stop::Close(CloseCode::Away, "idle timeout"))
+                    Err(Stop::Close(Closing::Idle))
                 } else if !pinged && now >= last_heard + chat.ping_interval {
                     pinged = true;
                     session.ping(b"").await.map_err(|_| Stop::Gone)
@@ -225,19 +277,14 @@ pub async fn run(
     conn.leave_all();
     let reason = match stop {
         Stop::Gone => "gone",
-        Stop::Close(CloseCode::Size, _) => "oversize",
-        Stop::Close(CloseCode::Away, "idle timeout") => "idle",
-        Stop::Close(CloseCode::Away, _) => "shutdown",
-        Stop::Close(CloseCode::Policy, "token expired") => "token_expired",
-        Stop::Close(CloseCode::Policy, _) => "slow_consumer",
-        Stop::Close(..) => "protocol",
+        Stop::Close(closing) => closing.label(),
     };
     metrics::counter!(m::DISCONNECTS, "reason" => reason).increment(1);
     let close = match stop {
         Stop::Gone => None,
-        Stop::Close(code, description) => Some(CloseReason {
-            code,
-            description: Some(description.to_owned()),
+        Stop::Close(closing) => Some(CloseReason {
+            code: closing.code(),
+            description: Some(closing.description().to_owned()),
         }),
     };
     let _ = tokio::time::timeout(Duration::from_secs(1), session.close(close)).await;
@@ -274,13 +321,10 @@ async fn on_message(
                 Item::Last(b) => (b, true),
             };
             let Some(buffer) = partial.as_mut() else {
-                return Err(Stop::Close(
-                    CloseCode::Protocol,
-                    "continuation without a first frame",
-                ));
+                return Err(Stop::Close(Closing::OrphanContinuation));
             };
             if buffer.len() + chunk.len() > MAX_FRAME_BYTES {
-                return Err(Stop::Close(CloseCode::Size, "message larger than 4 KiB"));
+                return Err(Stop::Close(Closing::MessageTooLarge));
             }
             buffer.extend_from_slice(&chunk);
             if !last {
@@ -289,7 +333,7 @@ async fn on_message(
             let whole = partial.take().unwrap_or_default().freeze();
             match std::str::from_utf8(&whole) {
                 Ok(text) => on_text(conn, session, text).await,
-                Err(_) => Err(Stop::Close(CloseCode::Invalid, "text is not UTF-8")),
+                Err(_) => Err(Stop::Close(Closing::NotUtf8)),
             }
         }
     }

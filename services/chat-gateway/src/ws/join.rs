@@ -135,8 +135,12 @@ pub async fn join(conn: &mut Connection, stream_id: Uuid, since_seq: Option<i64>
         user_id: conn.user.as_ref().map(|u| u.user_id),
         listening: false,
     };
-    let Ok(room) = hub.join(stream_id, conn.conn_id, member).await else {
-        return unavailable(stream_id);
+    let room = match hub.join(stream_id, conn.conn_id, member).await {
+        Ok(room) => room,
+        Err(error) => {
+            tracing::warn!(error = %error, stream.id = %stream_id, "join failed");
+            return unavailable(stream_id);
+        }
     };
     let loaded = match load(conn, stream_id, since_seq).await {
         Ok(Some(loaded)) => loaded,

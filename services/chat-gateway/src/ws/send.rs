@@ -34,32 +34,73 @@ pub enum Outcome {
     /// Sent before with the same `client_msg_id`.
     Duplicate(MessageRow),
     Refused {
-        reason: &'static str,
-        code: &'static str,
-        message: &'static str,
+        reason: Refusal,
+        /// When the author may send again (limits only).
         retry_after: Option<Duration>,
     },
 }
 
-fn refused(reason: &'static str, code: &'static str, message: &'static str) -> Outcome {
+/// Why a message was refused: its metric label, error code and text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No room for the stream (or it is gone).
+    NotFound,
+    /// The room is read-only (its stream ended).
+    RoomClosed,
+    /// The author is banned from the room.
+    Banned,
+    /// The room's slow mode: one message per interval.
+    SlowMode,
+    /// The author's rate limit.
+    RateLimited,
+}
+
+impl Refusal {
+    /// The `reason` label of `veza_live_chat_messages_rejected_total`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::RoomClosed => "room_closed",
+            Self::Banned => "banned",
+            Self::SlowMode => "slow_mode",
+            Self::RateLimited => "rate_limited",
+        }
+    }
+
+    /// The error code the author is told.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotFound => codes::NOT_FOUND,
+            Self::RoomClosed => codes::ROOM_CLOSED,
+            Self::Banned => codes::BANNED,
+            Self::SlowMode | Self::RateLimited => codes::RATE_LIMITED,
+        }
+    }
+
+    /// The message the author is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NotFound => "no chat room for this stream",
+            Self::RoomClosed => "this chat is read-only",
+            Self::Banned => "you are banned from this chat",
+            Self::SlowMode => "slow mode: wait before sending again",
+            Self::RateLimited => "too many messages, wait before sending again",
+        }
+    }
+}
+
+fn refused(reason: Refusal) -> Outcome {
     Outcome::Refused {
         reason,
-        code,
-        message,
         retry_after: None,
     }
 }
 
-fn limited(message: &'static str, free_at: DateTime<Utc>, now: DateTime<Utc>) -> Outcome {
+/// Refused by a limit that frees at `free_at`.
+fn limited(reason: Refusal, free_at: DateTime<Utc>, now: DateTime<Utc>) -> Outcome {
     let wait = (free_at - now).to_std().unwrap_or(Duration::ZERO);
     Outcome::Refused {
-        reason: if message.starts_with("slow") {
-            "slow_mode"
-        } else {
-            "rate_limited"
-        },
-        code: codes::RATE_LIMITED,
-        message,
+        reason,
         retry_after: Some(wait.max(Duration::from_millis(1))),
     }
 }
@@ -82,34 +123,18 @@ pub async fn persist(
 ) -> diesel::QueryResult<Outcome> {
     db.transaction(async |db| {
         let Some(room) = rooms::find_for_update(db, draft.stream_id).await? else {
-            return Ok(refused(
-                "not_found",
-                codes::NOT_FOUND,
-                "no chat room for this stream",
-            ));
+            return Ok(refused(Refusal::NotFound));
         };
         if !room.is_open() {
-            return Ok(refused(
-                "not_found",
-                codes::NOT_FOUND,
-                "no chat room for this stream",
-            ));
+            return Ok(refused(Refusal::NotFound));
         }
         if !room.accepts_messages() {
-            return Ok(refused(
-                "room_closed",
-                codes::ROOM_CLOSED,
-                "this chat is read-only",
-            ));
+            return Ok(refused(Refusal::RoomClosed));
         }
         let user_id = draft.user.user_id;
         let now = Utc::now();
         if bans::is_banned(db, draft.stream_id, user_id, now).await? {
-            return Ok(refused(
-                "banned",
-                codes::BANNED,
-                "you are banned from this chat",
-            ));
+            return Ok(refused(Refusal::Banned));
         }
         if let Some(cid) = &draft.client_msg_id
             && let Some(row) =
@@ -124,11 +149,7 @@ pub async fn persist(
             if let Some(newest) =
                 messages::nth_newest_time(db, draft.stream_id, user_id, now - slow, 0).await?
             {
-                return Ok(limited(
-                    "slow mode: wait before sending again",
-                    newest + slow,
-                    now,
-                ));
+                return Ok(limited(Refusal::SlowMode, newest + slow, now));
             }
         }
         // The limit is reached when the limit-th newest message is still in
@@ -137,11 +158,7 @@ pub async fn persist(
         if let Some(oldest) =
             messages::nth_newest_time(db, draft.stream_id, user_id, now - window, nth).await?
         {
-            return Ok(limited(
-                "too many messages, wait before sending again",
-                oldest + window,
-                now,
-            ));
+            return Ok(limited(Refusal::RateLimited, oldest + window, now));
         }
         let seq = rooms::next_seq(db, draft.stream_id).await?;
         let row = MessageRow {
@@ -255,11 +272,10 @@ pub async fn send(
         Ok(Outcome::Duplicate(row)) => Some(ServerFrame::Message(row.to_message())),
         Ok(Outcome::Refused {
             reason,
-            code,
-            message,
             retry_after,
         }) => {
-            m::rejected(reason);
+            m::rejected(reason.label());
+            let message = reason.message();
             match retry_after {
                 Some(wait) => {
                     if let Some(joined) = conn.room_mut(stream_id) {
@@ -267,7 +283,7 @@ pub async fn send(
                     }
                     Some(rate_limited(stream_id, message, wait))
                 }
-                None => Some(ServerFrame::error(code, message, Some(stream_id))),
+                None => Some(ServerFrame::error(reason.code(), message, Some(stream_id))),
             }
         }
         Err(error) => {

@@ -10,7 +10,7 @@ use veza_live_platform::{
 };
 
 use super::{MAX_FRAME_BYTES, connection};
-use crate::{openapi::ErrorResponse, state::AppState};
+use crate::{routes::responses::ErrorResponse, state::AppState};
 
 /// The token of the upgrade request: the header first, else `?token=`.
 fn token(req: &HttpRequest) -> Option<String> {

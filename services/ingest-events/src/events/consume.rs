@@ -9,16 +9,14 @@
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
-    events::{
-        EndReason, Event, IngestEvent, IngestEventType, KeyRotated, LEASE_HOLDER_MAX, StreamChanged,
-    },
+    events::{EndReason, Event, IngestEvent, KeyRotated, StreamChanged},
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
 use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode};
 
 use crate::{
     db::sessions::{self, Source},
-    ingest::{self, IngestError, Origin, Publisher, SessionRef},
+    ingest::{self, IngestError, Origin, SessionRef},
     rtmp_control,
     state::AppState,
 };
@@ -103,67 +101,10 @@ pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<()
         client_addr: event.payload.client_addr.clone(),
         fresh: false,
     };
-    apply(state, event.payload, origin)
+    ingest::apply(state, event.payload, origin)
         .await
         .map(|_| ())
         .map_err(handle_error)
-}
-
-/// The shared path of NATS and HTTP ingest events; true when the event
-/// changed something (false for duplicates and no-ops).
-///
-/// Fails as [`IngestError`] says.
-pub async fn apply(
-    state: &AppState,
-    event: IngestEvent,
-    origin: Origin,
-) -> Result<bool, IngestError> {
-    let missing = |what: &str| IngestError::Invalid(format!("{what} is required"));
-    match event.kind {
-        IngestEventType::StreamStarted => {
-            let publisher = match (event.stream_id, event.stream_key) {
-                (Some(id), _) => Publisher::Stream(id),
-                (None, Some(key)) => Publisher::Key(key),
-                (None, None) => return Err(IngestError::UnknownStream),
-            };
-            ingest::start(state, publisher, None, origin)
-                .await
-                .map(|started| started.is_some())
-        }
-        IngestEventType::StreamEnded => {
-            let which = match (event.stream_id, event.stream_key) {
-                (Some(id), _) => SessionRef::Stream(id),
-                (None, Some(key)) => SessionRef::Key(key),
-                (None, None) => return Err(IngestError::UnknownStream),
-            };
-            ingest::end(state, which, EndReason::PublisherDone, origin)
-                .await
-                .map(|ended| ended.is_some())
-        }
-        IngestEventType::ListenerJoined | IngestEventType::ListenerLeft => {
-            let stream_id = event.stream_id.ok_or(IngestError::UnknownStream)?;
-            let listener = event
-                .listener_id
-                .filter(|l| !l.is_empty())
-                .ok_or_else(|| missing("listener_id"))?;
-            if listener.chars().count() > ingest::LISTENER_ID_MAX {
-                return Err(missing("listener_id of at most 200 characters"));
-            }
-            let lease = event.lease.as_deref();
-            if lease.is_some_and(|l| l.is_empty() || l.chars().count() > LEASE_HOLDER_MAX) {
-                return Err(IngestError::Invalid(format!(
-                    "lease must be 1 to {LEASE_HOLDER_MAX} characters"
-                )));
-            }
-            if event.kind == IngestEventType::ListenerJoined {
-                ingest::join(state, stream_id, &listener, lease, origin)
-                    .await
-                    .map(|joined| joined == ingest::Joined::Counted)
-            } else {
-                ingest::leave(state, stream_id, &listener, origin).await
-            }
-        }
-    }
 }
 
 /// Kicks the streamer's live publishers after a key rotation.

@@ -1,7 +1,7 @@
 //! Lease renewals of listener holders (chat-gateway instances) on
 //! `live.listeners.leases` (core NATS, queue group `ingest-events`, so one
 //! replica stores each): every renewal extends its holder's lease by
-//! `LISTENER_LEASE_MS`. The sweep in [`super::leases`] removes the
+//! `LISTENER_LEASE_MS`. The sweep in [`crate::tasks::lease_expiry`] removes the
 //! listeners of holders whose lease lapsed.
 
 use std::time::Duration;

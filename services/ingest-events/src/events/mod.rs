@@ -1,7 +1,7 @@
-//! Background work: the `live.ingest.events` and `live.events.key.rotated`
-//! consumers, viewer-count publication, lease renewals and lease expiry.
+//! NATS in and out: the `live.ingest.events`, `live.events.key.rotated`
+//! and `live.events.stream.deleted` consumers, viewer-count publication
+//! and the listener lease renewals of chat-gateway instances.
 
 pub mod consume;
-pub mod leases;
 pub mod listener_leases;
 pub mod viewers;

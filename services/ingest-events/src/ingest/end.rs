@@ -12,12 +12,13 @@ use veza_live_domain::{
 };
 use veza_live_platform::{consumer::first_delivery, outbox};
 
-use super::{IngestError, LEDGER, Origin, count, key_owner, stream_owner};
+use super::{IngestError, LEDGER, Origin, count};
 use crate::{
     db::{
         listeners, replays,
         sessions::{self, ENDED, NewSession, SessionRow},
     },
+    rpc::clients,
     state::AppState,
 };
 
@@ -72,7 +73,7 @@ async fn end_inner(
 ) -> Result<Option<Uuid>, IngestError> {
     // Remote lookups happen before the transaction.
     let owner_of_key = match &which {
-        SessionRef::Key(key) => Some(key_owner(state, key, origin).await?),
+        SessionRef::Key(key) => Some(clients::key_owner(state, key, origin).await?),
         _ => None,
     };
     let mut conn = state.pool.get().await?;
@@ -160,7 +161,7 @@ async fn tombstone(
     reason: EndReason,
     origin: &Origin,
 ) -> Result<Option<Uuid>, IngestError> {
-    let owner = match stream_owner(state, stream_id).await {
+    let owner = match clients::stream_owner(state, stream_id).await {
         Ok(owner) => owner,
         Err(IngestError::UnknownStream) => return Ok(None),
         Err(e) => return Err(e),

@@ -4,26 +4,21 @@
 //! event id in `processed_events` and its outgoing events in the outbox,
 //! so duplicates apply once and nothing is lost.
 
+mod apply;
 mod end;
 mod listeners;
 mod renew;
 mod start;
 
+pub use apply::apply;
 use chrono::{DateTime, Utc};
 pub use end::{SessionRef, end};
 pub use listeners::{Joined, LISTENER_ID_MAX, join, leave};
 pub use renew::renew_rtmp;
 pub use start::{Publisher, RtmpConnection, StartOutcome, start};
 use uuid::Uuid;
-use veza_live_domain::{
-    ErrorBody,
-    rpc::{
-        LookUpStreamOwner, StreamOwner, StreamOwnerRequest, ValidateKey, ValidateKeyRequest, codes,
-    },
-};
-use veza_live_platform::nats::RpcError;
 
-use crate::{db::sessions::Source, state::AppState};
+use crate::db::sessions::Source;
 
 /// The key under which every applied ingest event is recorded, whatever
 /// way it came (hook, `POST /internal/stream-events`, NATS): one event id
@@ -89,41 +84,6 @@ impl From<veza_live_platform::db::PoolError> for IngestError {
     fn from(e: veza_live_platform::db::PoolError) -> Self {
         Self::Unavailable(format!("database pool: {e}"))
     }
-}
-
-/// Maps a refusal from another service onto an ingest error.
-fn from_rpc(err: RpcError) -> IngestError {
-    match err {
-        RpcError::Refused(ErrorBody { code, .. }) => match code.as_str() {
-            codes::INVALID_KEY => IngestError::InvalidKey,
-            codes::THROTTLED => IngestError::Throttled,
-            codes::ALREADY_LIVE => IngestError::AlreadyLive,
-            codes::NOT_FOUND => IngestError::UnknownStream,
-            other => IngestError::Unavailable(format!("refused: {other}")),
-        },
-        RpcError::Unavailable(cause) | RpcError::InvalidReply(cause) => {
-            IngestError::Unavailable(cause)
-        }
-    }
-}
-
-/// The owner and status of a stream, from the catalog.
-pub async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, IngestError> {
-    state
-        .call::<LookUpStreamOwner>(&StreamOwnerRequest { stream_id })
-        .await
-        .map_err(from_rpc)
-}
-
-/// Whose stream key this is, from stream-key (which throttles guesses per
-/// client address).
-pub async fn key_owner(state: &AppState, key: &str, origin: &Origin) -> Result<Uuid, IngestError> {
-    let req = ValidateKeyRequest {
-        stream_key: key.to_owned(),
-        client_addr: origin.client_addr.clone(),
-    };
-    let valid = state.call::<ValidateKey>(&req).await.map_err(from_rpc)?;
-    Ok(valid.user_id)
 }
 
 /// Records the metric of one processed event.

@@ -6,19 +6,19 @@ use uuid::Uuid;
 use veza_live_domain::{
     StreamStatus,
     events::{Event, StreamStarted},
-    rpc::{ResolvePublish, StreamForUserRequest},
 };
 use veza_live_platform::{
     consumer::{already_delivered, first_delivery},
     outbox,
 };
 
-use super::{IngestError, LEDGER, Origin, count, from_rpc, key_owner, stream_owner};
+use super::{IngestError, LEDGER, Origin, count};
 use crate::{
     db::{
         replays,
         sessions::{self, ACTIVE, NewSession, Source},
     },
+    rpc::clients,
     state::AppState,
 };
 
@@ -81,13 +81,8 @@ async fn start_inner(
 ) -> Result<Option<StartOutcome>, IngestError> {
     let (user_id, stream_id, record) = match publisher {
         Publisher::Key(key) => {
-            let user_id = key_owner(state, &key, origin).await?;
-            let req = StreamForUserRequest {
-                user_id,
-                username: None,
-            };
-            let chosen = state.call::<ResolvePublish>(&req).await.map_err(from_rpc);
-            match chosen {
+            let user_id = clients::key_owner(state, &key, origin).await?;
+            match clients::resolve_publish(state, user_id).await {
                 Ok(chosen) => (user_id, chosen.stream_id, chosen.record_replay),
                 // The streamer is live: a repeated report from the same
                 // NATS or HTTP source is a heartbeat of that session.
@@ -98,7 +93,7 @@ async fn start_inner(
             }
         }
         Publisher::Stream(stream_id) => {
-            let owner = stream_owner(state, stream_id).await?;
+            let owner = clients::stream_owner(state, stream_id).await?;
             if owner.status == StreamStatus::Ended {
                 return Err(IngestError::StreamEnded);
             }

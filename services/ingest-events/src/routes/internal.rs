@@ -18,8 +18,7 @@ use veza_live_platform::{ApiError, http};
 
 use crate::{
     db::sessions::Source,
-    events::consume,
-    ingest::{IngestError, LISTENER_ID_MAX, Origin},
+    ingest::{self, IngestError, LISTENER_ID_MAX, Origin},
     state::AppState,
 };
 
@@ -164,8 +163,6 @@ pub async fn stream_event(
         client_addr: body.client_addr,
         lease: None,
     };
-    let applied = consume::apply(&state, event, origin)
-        .await
-        .map_err(to_api)?;
+    let applied = ingest::apply(&state, event, origin).await.map_err(to_api)?;
     Ok(http::ok(json!({"event_id": event_id, "applied": applied})))
 }

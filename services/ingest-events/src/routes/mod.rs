@@ -7,6 +7,7 @@ use actix_web::web;
 pub mod form;
 pub mod hooks;
 pub mod internal;
+pub mod responses;
 pub mod stream_health;
 
 /// Registers the nginx-rtmp hooks and the internal endpoint.

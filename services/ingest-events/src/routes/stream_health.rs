@@ -12,8 +12,9 @@ use veza_live_platform::{ApiError, auth::AuthUser, http};
 use crate::{
     db::sessions,
     health::{StreamHealth, Verdict},
-    ingest::{self, IngestError},
-    openapi::{ErrorResponse, HealthResponse},
+    ingest::IngestError,
+    routes::responses::{ErrorResponse, HealthResponse},
+    rpc,
     state::AppState,
 };
 
@@ -48,7 +49,7 @@ pub async fn get(
     };
     let Some(session) = latest else {
         // Never live: the catalog knows the owner.
-        let owner = match ingest::stream_owner(&state, stream_id).await {
+        let owner = match rpc::clients::stream_owner(&state, stream_id).await {
             Ok(owner) => owner,
             Err(IngestError::UnknownStream) => {
                 return Err(ApiError::NotFound("no such stream".into()));

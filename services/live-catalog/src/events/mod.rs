@@ -1,6 +1,5 @@
-//! NATS: events the catalog consumes and publishes, and the request/reply
-//! subjects it answers.
+//! JetStream: the events the catalog consumes and the snapshots it
+//! publishes through its outbox.
 
 pub mod consume;
 pub mod publish;
-pub mod rpc;

@@ -4,6 +4,7 @@
 use actix_web::web;
 
 pub mod media;
+pub mod responses;
 pub mod streams;
 
 /// Registers every catalog route.

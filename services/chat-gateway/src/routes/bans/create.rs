@@ -15,7 +15,7 @@ use veza_live_platform::{ApiError, auth::AuthUser, http};
 use super::super::owned_room;
 use crate::{
     db::bans,
-    openapi::{Ban, BanResponse, ErrorResponse},
+    routes::responses::{Ban, BanResponse, ErrorResponse},
     state::AppState,
 };
 

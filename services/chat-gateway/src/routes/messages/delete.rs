@@ -12,7 +12,7 @@ use super::super::open_room;
 use crate::{
     db::messages,
     hub::Kind,
-    openapi::{Deleted, DeletedResponse, ErrorResponse},
+    routes::responses::{Deleted, DeletedResponse, ErrorResponse},
     state::AppState,
 };
 

@@ -14,7 +14,7 @@ use veza_live_platform::{
 use super::super::open_room;
 use crate::{
     db::messages,
-    openapi::{ErrorResponse, MessageListResponse},
+    routes::responses::{ErrorResponse, MessageListResponse},
     state::AppState,
 };
 

@@ -14,7 +14,7 @@ use veza_live_platform::{ApiError, auth::AuthUser, http};
 use super::super::owned_room;
 use crate::{
     db::rooms,
-    openapi::{ErrorResponse, Settings, SettingsResponse},
+    routes::responses::{ErrorResponse, Settings, SettingsResponse},
     state::AppState,
 };
 

@@ -14,7 +14,7 @@ use veza_live_domain::{ReplayStatus, StreamStatus};
 use veza_live_platform::ApiError;
 
 use super::thumbnail::CACHE_CONTROL;
-use crate::{db::streams, media::MediaStore, openapi::ErrorResponse, state::AppState};
+use crate::{db::streams, media::MediaStore, routes::responses::ErrorResponse, state::AppState};
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no such replay file".into())

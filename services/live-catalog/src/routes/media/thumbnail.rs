@@ -12,7 +12,7 @@ use veza_live_platform::ApiError;
 
 use crate::{
     media::{MediaStore, thumbnail::ThumbnailFile},
-    openapi::ErrorResponse,
+    routes::responses::ErrorResponse,
     state::AppState,
 };
 

@@ -20,7 +20,8 @@ use crate::{
         streams::{self, NewStreamRow},
     },
     events::publish::{self, Change},
-    openapi::{ErrorResponse, StreamResponse},
+    routes::responses::{ErrorResponse, StreamResponse},
+    rpc,
     state::AppState,
 };
 
@@ -59,7 +60,7 @@ pub async fn create(
     // The normalised fields, so a retry that differs only in spacing matches.
     let request_hash = Sha256::digest(format!("{fields:?}").as_bytes()).to_vec();
     // The key first: if stream-key is down nothing is created.
-    let key = state.issue_key(user.user_id).await?;
+    let key = rpc::clients::issue_key(&state, user.user_id).await?;
     let status = match fields.scheduled_at {
         Some(_) => StreamStatus::Scheduled,
         None => StreamStatus::Draft,

@@ -12,7 +12,7 @@ use super::owned_for_update;
 use crate::{
     db::streams,
     events::publish::{self, Change},
-    openapi::{DeletedResponse, ErrorResponse},
+    routes::responses::{DeletedResponse, ErrorResponse},
     state::AppState,
 };
 

@@ -7,7 +7,7 @@ use veza_live_platform::{ApiError, auth::MaybeAuthUser, http};
 
 use crate::{
     db::streams,
-    openapi::{ErrorResponse, StreamResponse},
+    routes::responses::{ErrorResponse, StreamResponse},
     state::AppState,
 };
 

@@ -13,7 +13,7 @@ use veza_live_platform::{
 
 use crate::{
     db::listing::{self, Cursor, ListFilter, Order},
-    openapi::{ErrorResponse, StreamListResponse},
+    routes::responses::{ErrorResponse, StreamListResponse},
     state::AppState,
 };
 

@@ -14,7 +14,8 @@ use veza_live_platform::{
 use super::list::page_params;
 use crate::{
     db::listing::{self, ListFilter, Order},
-    openapi::{ErrorResponse, StreamListResponse},
+    routes::responses::{ErrorResponse, StreamListResponse},
+    rpc,
     state::AppState,
 };
 
@@ -62,7 +63,7 @@ pub async fn mine(
         let mut conn = state.pool.get().await?;
         listing::page(&mut conn, &filter).await?
     };
-    let key = state.issue_key(user.user_id).await?;
+    let key = rpc::clients::issue_key(&state, user.user_id).await?;
     let data: Vec<_> = rows
         .iter()
         .map(|r| {

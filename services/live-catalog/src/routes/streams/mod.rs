@@ -15,6 +15,7 @@ use veza_live_platform::{ApiError, auth::AuthUser};
 
 use crate::{
     db::streams::{self, StreamRow},
+    rpc,
     state::AppState,
 };
 
@@ -23,7 +24,7 @@ use crate::{
 /// them (logged) rather than failing a read or a change already made.
 pub(crate) async fn owner_view(state: &AppState, row: &StreamRow) -> veza_live_domain::Stream {
     let mut view = row.to_view(&state.urls);
-    match state.issue_key(row.user_id).await {
+    match rpc::clients::issue_key(state, row.user_id).await {
         Ok(key) => {
             view.stream_key = Some(key.stream_key);
             view.rtmp_url = Some(key.rtmp_url);

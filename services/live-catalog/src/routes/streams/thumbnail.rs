@@ -13,7 +13,7 @@ use crate::{
     db::streams,
     events::publish::{self, Change},
     media::{MAX_UPLOAD_BYTES, MediaStore},
-    openapi::{ErrorResponse, StreamResponse},
+    routes::responses::{ErrorResponse, StreamResponse},
     state::AppState,
 };
 

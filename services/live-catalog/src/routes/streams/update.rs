@@ -12,7 +12,7 @@ use super::owned_for_update;
 use crate::{
     db::streams,
     events::publish::{self, Change},
-    openapi::{ErrorResponse, StreamResponse},
+    routes::responses::{ErrorResponse, StreamResponse},
     state::AppState,
 };
 

@@ -1,32 +1,19 @@
-//! Request/reply subjects the catalog answers:
-//! - `live.rpc.catalog.resolve_publish`: which stream goes live when the
-//!   streamer publishes (refused when one is already live);
-//! - `live.rpc.catalog.ensure_draft`: the streamer's current stream,
-//!   creating a draft when there is none.
+//! Which stream is the streamer's current one — the stream that goes live
+//! when they publish, and the one a key or the Go Live page shows.
 //!
-//! - `live.rpc.catalog.stream_owner`: the owner and status of a stream, for
-//!   RTMP servers that report streams by id.
-//!
-//! The first two pick, in order: the live stream, the nearest scheduled, the latest
-//! draft, else a new draft copying the last stream's title, category and
-//! tags.
+//! In order: the live stream, the nearest scheduled, the latest draft,
+//! else a new draft copying the last stream's title, category and tags.
+//! One decision at a time per streamer (an advisory lock), so two publishes
+//! racing across replicas cannot each pick or create a different stream.
 
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::{
-    StreamStatus,
-    rpc::{
-        EnsureDraft, LookUpStreamOwner, ResolvePublish, StreamForUser, StreamForUserRequest,
-        StreamOwner, codes,
-    },
+    StreamStatus, Subjects,
+    rpc::{StreamForUser, StreamForUserRequest, codes},
 };
-use veza_live_platform::{
-    auth::AuthUser,
-    nats::{self, Refusal},
-};
+use veza_live_platform::{auth, nats::Refusal};
 
 use crate::{
     db::streams::{self, NewStreamRow},
@@ -34,56 +21,20 @@ use crate::{
     state::AppState,
 };
 
-/// The queue group all catalog replicas share.
-const QUEUE: &str = "live-catalog";
-
-/// Starts the responders.
-pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    let (owner_state, resolve_state, ensure_state) = (state.clone(), state.clone(), state.clone());
-    vec![
-        nats::respond::<LookUpStreamOwner, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel.clone(),
-            move |req| {
-                let state = owner_state.clone();
-                async move { stream_owner(&state, req.stream_id).await }
-            },
-        )
-        .await,
-        nats::respond::<ResolvePublish, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel.clone(),
-            move |req| {
-                let state = resolve_state.clone();
-                async move { stream_for_user(&state, &req, Purpose::Publish).await }
-            },
-        )
-        .await,
-        nats::respond::<EnsureDraft, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel,
-            move |req| {
-                let state = ensure_state.clone();
-                async move { stream_for_user(&state, &req, Purpose::EnsureDraft).await }
-            },
-        )
-        .await,
-    ]
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Purpose {
+pub enum Purpose {
+    /// The streamer started publishing: refused when a stream is live.
     Publish,
+    /// A key or a Go Live page needs the current stream: the live one is fine.
     EnsureDraft,
 }
 
-async fn stream_for_user(
+/// The streamer's current stream for `purpose`, created as a draft when
+/// there is none; wakes the outbox when one was created.
+///
+/// Refused with `already_live` when publishing while a stream is live;
+/// unavailable when the database is.
+pub async fn stream_for_user(
     state: &AppState,
     req: &StreamForUserRequest,
     purpose: Purpose,
@@ -101,7 +52,7 @@ async fn stream_for_user(
 
 async fn pick_or_create(
     conn: &mut AsyncPgConnection,
-    subjects: &veza_live_domain::Subjects,
+    subjects: &Subjects,
     req: &StreamForUserRequest,
     purpose: Purpose,
 ) -> Result<(StreamForUser, bool), Refusal> {
@@ -141,14 +92,7 @@ async fn pick_or_create(
         .username
         .clone()
         .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| {
-            AuthUser {
-                user_id: req.user_id,
-                username: None,
-                expires_at: chrono::Utc::now(),
-            }
-            .display_name()
-        });
+        .unwrap_or_else(|| auth::display_name(req.user_id, None));
     let new = NewStreamRow {
         id: Uuid::new_v4(),
         user_id: req.user_id,
@@ -171,17 +115,4 @@ async fn pick_or_create(
     let row = streams::insert(conn, new).await?;
     publish::stream_changed(conn, subjects, Change::Created, &row).await?;
     Ok((chosen(&row), true))
-}
-
-async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, Refusal> {
-    let mut conn = state.pool.get().await?;
-    let row = streams::find(&mut conn, stream_id)
-        .await?
-        .ok_or_else(|| Refusal::new(codes::NOT_FOUND, "no such stream"))?;
-    Ok(StreamOwner {
-        stream_id,
-        user_id: row.user_id,
-        status: row.status(),
-        record_replay: row.record_replay,
-    })
 }

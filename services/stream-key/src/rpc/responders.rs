@@ -1,15 +1,11 @@
 //! Request/reply subjects stream-key answers: `live.rpc.keys.issue` (get or
 //! create the streamer's key) and `live.rpc.keys.validate` (whose key is
-//! this), and the catalog's `ensure_draft` it calls.
+//! this).
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
-use veza_live_domain::rpc::{EnsureDraft, IssueKey, IssuedKey, StreamForUserRequest, ValidateKey};
-use veza_live_platform::{
-    ApiError,
-    nats::{self, Refusal},
-};
+use veza_live_domain::rpc::{IssueKey, IssuedKey, ValidateKey};
+use veza_live_platform::nats::{self, Refusal};
 
 use crate::{keys, state::AppState};
 
@@ -51,19 +47,4 @@ pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle
         )
         .await,
     ]
-}
-
-/// The streamer's current stream from the catalog, created as a draft
-/// when there is none.
-///
-/// Fails with 503 when the catalog does not answer in time.
-pub async fn ensure_draft(
-    state: &AppState,
-    user_id: Uuid,
-    username: Option<String>,
-) -> Result<Uuid, ApiError> {
-    let reply = state
-        .call::<EnsureDraft>(&StreamForUserRequest { user_id, username })
-        .await?;
-    Ok(reply.stream_id)
 }

@@ -1,0 +1,3 @@
+//! Timers that sweep this service's tables.
+
+pub mod lease_expiry;

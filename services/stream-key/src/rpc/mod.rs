@@ -1,0 +1,5 @@
+//! NATS request/reply: the subjects stream-key answers ([`responders`])
+//! and the calls it makes to other services ([`clients`]).
+
+pub mod clients;
+pub mod responders;
