@@ -89,7 +89,7 @@ pub async fn run(args: &ClientArgs) -> anyhow::Result<()> {
             let _ = std::io::stdin().lock().read_line(&mut line);
         })
         .await;
-        readers.iter().for_each(|r| r.abort());
+        readers.iter().for_each(tokio::task::JoinHandle::abort);
         return Ok(());
     }
     // Per process: latency from the sender's stamp, and from the server's

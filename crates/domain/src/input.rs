@@ -318,8 +318,7 @@ fn check_thumbnail(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     }
     let valid = text.chars().count() <= THUMBNAIL_URL_MAX_CHARS
         && url::Url::parse(text)
-            .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .unwrap_or(false);
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
     if !valid {
         errors.push(FieldError::new(
             "thumbnail_url",

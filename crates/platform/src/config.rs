@@ -162,9 +162,7 @@ pub fn exit_if_check_config<T, E: std::fmt::Display>(load: impl FnOnce() -> Resu
 ///
 /// Fails when the value does not parse or is 0.
 fn http_workers(env: &Env) -> Result<usize, ConfigError> {
-    let default = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let default = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     match env.parse_or("HTTP_WORKERS", default)? {
         0 => Err(ConfigError::invalid("HTTP_WORKERS", "must be at least 1")),
         n => Ok(n),

@@ -118,10 +118,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Unavailable(cause) | Self::GatewayTimeout(cause) => {
-                tracing::warn!(error.cause = %cause, "dependency unavailable")
+                tracing::warn!(error.cause = %cause, "dependency unavailable");
             }
             Self::Internal(cause) => {
-                tracing::error!(error.cause = format!("{cause:#}"), "request failed")
+                tracing::error!(error.cause = format!("{cause:#}"), "request failed");
             }
             _ => {}
         }

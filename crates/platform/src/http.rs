@@ -163,7 +163,10 @@ impl Extractor for HeaderExtractor<'_> {
         self.0.get(key).and_then(|v| v.to_str().ok())
     }
     fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
+        self.0
+            .keys()
+            .map(actix_web::http::header::HeaderName::as_str)
+            .collect()
     }
 }
 
@@ -230,7 +233,7 @@ pub async fn observe(
             http.status = status,
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             "request completed"
-        )
+        );
     });
     Ok(res)
 }

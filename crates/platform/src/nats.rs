@@ -348,7 +348,7 @@ where
         };
         loop {
             let message = tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 message = subscription.next() => match message {
                     Some(m) => m,
                     None => break,

@@ -161,9 +161,9 @@ pub fn spawn_relay(
                 continue;
             }
             tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = waker.0.notified() => {}
-                _ = tokio::time::sleep(pause) => {}
+                () = cancel.cancelled() => break,
+                () = waker.0.notified() => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
         // Flush on shutdown, bounded so a dead NATS cannot hold the exit.

@@ -63,6 +63,7 @@ impl KnownRoutes {
     /// The methods documented for `path` (every template it matches), in a
     /// fixed order; empty for an unknown path.
     pub fn allowed(&self, path: &str) -> Vec<&'static str> {
+        const ORDER: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
         let parts: Vec<&str> = segments(path).collect();
         let mut allowed: Vec<&'static str> = Vec::new();
         for (pattern, methods) in &self.0 {
@@ -79,7 +80,6 @@ impl KnownRoutes {
                 }
             }
         }
-        const ORDER: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
         allowed.sort_by_key(|m| ORDER.iter().position(|o| o == m));
         allowed
     }

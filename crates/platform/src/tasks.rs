@@ -25,7 +25,7 @@ where
         let mut failing = false;
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 _ = ticker.tick() => match round().await {
                     Ok(()) => failing = false,
                     Err(error) if !failing => {

@@ -131,7 +131,7 @@ struct NatsExtractor<'a>(&'a async_nats::HeaderMap);
 
 impl Extractor for NatsExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(|v| v.as_str())
+        self.0.get(key).map(async_nats::HeaderValue::as_str)
     }
     fn keys(&self) -> Vec<&str> {
         self.0.iter().map(|(k, _)| k.as_ref()).collect()

@@ -2,6 +2,11 @@
 //! PostgreSQL and NATS, so tests talk to them as clients would; and a real
 //! nginx-rtmp with ffmpeg for end-to-end tests ([`rtmp`]).
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 pub mod rtmp;
 
 use std::time::Duration;

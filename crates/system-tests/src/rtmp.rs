@@ -93,8 +93,7 @@ impl Nginx {
         let is_root = Command::new("id")
             .arg("-u")
             .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-            .unwrap_or(false);
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
         let config = template()
             .replace("{{RTMP_MODULE}}", RTMP_MODULE)
             .replace(
@@ -151,7 +150,7 @@ impl Nginx {
         std::fs::read_dir(self.dir.join("hls"))
             .map(|entries| {
                 entries
-                    .filter_map(|e| e.ok())
+                    .filter_map(std::result::Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect()
             })

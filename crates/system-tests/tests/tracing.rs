@@ -3,6 +3,11 @@
 //! OTLP/HTTP receiver. Its own test binary, because it installs the
 //! process-wide tracing pipeline.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -27,7 +32,9 @@ async fn receiver() -> (String, Received) {
                 let store = store.clone();
                 async move {
                     if let Ok(req) = ExportTraceServiceRequest::decode(body.as_ref()) {
-                        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+                        let mut store = store
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         for rs in req.resource_spans {
                             for ss in rs.scope_spans {
                                 for span in ss.spans {
@@ -83,7 +90,10 @@ async fn a_gateway_request_and_the_key_issue_round_trip_share_one_trace() {
         std::time::Duration::from_secs(10),
         || async {
             guard.flush();
-            let spans = received.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let spans = received
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
             let server = spans
                 .iter()
                 .find(|(name, _)| name.ends_with("live.rpc.keys.issue") && !name.is_empty())?;

@@ -133,6 +133,11 @@ fn template_name(service: &str, migrations: &Migrations) -> String {
 }
 
 async fn ensure_template(admin_url: &str, service: &str, migrations: fn() -> Migrations) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
     let template = template_name(service, &migrations());
     let _guard = TEMPLATE_LOCK.lock().await;
     let mut conn = admin(admin_url).await;
@@ -141,11 +146,6 @@ async fn ensure_template(admin_url: &str, service: &str, migrations: fn() -> Mig
         .execute(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("advisory lock: {e}"));
-    #[derive(diesel::QueryableByName)]
-    struct Exists {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        exists: bool,
-    }
     let exists: Exists = diesel::sql_query(format!(
         "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS exists"
     ))

@@ -18,6 +18,11 @@
 //! (default `nats://127.0.0.1:24222`) say where the servers are; `make test`
 //! starts them.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 mod db;
 pub mod http;
 pub mod images;

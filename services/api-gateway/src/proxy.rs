@@ -98,7 +98,7 @@ pub fn trace_headers() -> Vec<(String, String)> {
     let mut headers = Vec::new();
     let cx = tracing::Span::current().context();
     opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&cx, &mut HeaderInjector(&mut headers))
+        p.inject_context(&cx, &mut HeaderInjector(&mut headers));
     });
     headers
 }
@@ -142,8 +142,7 @@ pub async fn forward(
     let path = req
         .uri()
         .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+        .map_or("/", actix_web::http::uri::PathAndQuery::as_str);
     let mut outgoing = client
         .request(req.method().clone(), format!("{}{path}", upstream.base_url))
         .timeout(state.timeout);

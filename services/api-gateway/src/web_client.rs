@@ -127,7 +127,11 @@ impl WebClient {
                 .headers()
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+                .or_else(|| {
+                    req.uri()
+                        .authority()
+                        .map(actix_web::http::uri::Authority::as_str)
+                })?;
             let scheme = if req.app_config().secure() {
                 "https"
             } else {

@@ -35,8 +35,7 @@ fn ws_url(base: &str, req: &HttpRequest) -> String {
     let path = req
         .uri()
         .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/ws");
+        .map_or("/ws", actix_web::http::uri::PathAndQuery::as_str);
     format!("{base}{path}")
 }
 
@@ -154,7 +153,7 @@ pub async fn proxy(
             }
         })
         .await;
-        finish()
+        finish();
     });
     Ok(response)
 }

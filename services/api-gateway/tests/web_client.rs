@@ -2,6 +2,11 @@
 //! cache headers, history fallback, security headers, the API untouched
 //! and no way out of the folder. Each test writes its own dist folder.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 use std::{
     io::{Read, Write},
     net::TcpStream,

@@ -103,7 +103,7 @@ impl AppState {
     pub fn viewers_changed(&self, stream_id: Uuid) {
         self.dirty_viewers
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(stream_id);
     }
 }

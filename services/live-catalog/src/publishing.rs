@@ -98,8 +98,7 @@ async fn pick_or_create(
         user_id: req.user_id,
         title: last
             .as_ref()
-            .map(|l| l.title.clone())
-            .unwrap_or_else(|| format!("{streamer_name} is live")),
+            .map_or_else(|| format!("{streamer_name} is live"), |l| l.title.clone()),
         streamer_name: last
             .as_ref()
             .map(|l| l.streamer_name.clone())

@@ -42,9 +42,8 @@ impl KeyCipher {
     /// The lookup value of a key.
     pub fn lookup(&self, key: &str) -> Vec<u8> {
         // HMAC accepts keys of any length: `new_from_slice` cannot fail.
-        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.hmac_key) {
-            Ok(mac) => mac,
-            Err(_) => unreachable!("HMAC takes keys of any length"),
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.hmac_key) else {
+            unreachable!("HMAC takes keys of any length")
         };
         mac.update(key.as_bytes());
         mac.finalize().into_bytes().to_vec()

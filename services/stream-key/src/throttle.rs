@@ -39,7 +39,10 @@ impl GuessThrottle {
 
     /// How long `addr` must still wait, if it is refused at `now`.
     pub fn blocked_for(&self, addr: &str, now: Instant) -> Option<Duration> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         entries
             .get(addr)
             .and_then(|e| e.blocked_until)
@@ -49,7 +52,10 @@ impl GuessThrottle {
 
     /// Counts a failed validation from `addr` at `now`.
     pub fn record_failure(&self, addr: &str, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= SWEEP_AT {
             let horizon = self.window.max(self.cooldown);
             entries.retain(|_, e| {

@@ -2,6 +2,11 @@
 //! test PostgreSQL and a private NATS per test, killed, signalled and
 //! restarted under load. Every scenario prints one result line.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 mod kill_catalog;
 mod kill_chat;
 mod kill_chat_viewers;

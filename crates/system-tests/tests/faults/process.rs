@@ -41,7 +41,9 @@ fn target_dir() -> PathBuf {
 /// When the build fails.
 pub fn binary(name: &'static str, package: &str) -> PathBuf {
     let path = target_dir().join("debug").join(name);
-    let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut checked = CHECKED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let checked = checked.get_or_insert_with(HashSet::new);
     if checked.contains(name) {
         return path;

@@ -60,7 +60,7 @@ async fn a_retried_create_with_the_same_key_answers_the_first_stream() {
             again
                 .headers
                 .get("idempotency-replayed")
-                .map(|v| v.as_bytes()),
+                .map(reqwest::header::HeaderValue::as_bytes),
             Some(&b"true"[..])
         );
     }

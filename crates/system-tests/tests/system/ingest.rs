@@ -264,7 +264,7 @@ async fn the_nats_ingest_subject_takes_a_stream_key_and_reports_are_heartbeats()
         async move {
             publish_event(&js, subject, event.event_id, body.into(), None)
                 .await
-                .expect("publish")
+                .expect("publish");
         }
     };
     send(IngestEventType::StreamStarted).await;
@@ -365,7 +365,7 @@ async fn restarting_live_catalog_while_events_flow_loses_none() {
         async move {
             publish_event(&js, subject, event.event_id, body.into(), None)
                 .await
-                .expect("publish")
+                .expect("publish");
         }
     };
     for (id, _) in &ids[..3] {

@@ -1,6 +1,11 @@
 //! live-catalog and stream-key together, through HTTP and NATS, against
 //! real PostgreSQL and NATS.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test code: a set-up that fails is a failed test, named by the message"
+)]
+
 mod chat;
 mod events;
 mod gateway;

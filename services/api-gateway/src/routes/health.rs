@@ -23,8 +23,7 @@ async fn readyz(state: web::Data<AppState>, client: web::Data<awc::Client>) -> H
                 .timeout(Duration::from_secs(1))
                 .send()
                 .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false);
+                .is_ok_and(|r| r.status().is_success());
             (up.name, ok)
         }
     });

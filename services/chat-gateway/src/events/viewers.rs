@@ -85,7 +85,7 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
             tokio::pin!(back);
             loop {
                 let message = tokio::select! {
-                    _ = cancel.cancelled() => return,
+                    () = cancel.cancelled() => return,
                     () = &mut back => {
                         tracing::info!("NATS is back, reopening the viewer count stream");
                         reopen_now = true;
@@ -101,7 +101,7 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
                             event.occurred_at,
                         ),
                         Err(error) => {
-                            tracing::warn!(error = %error, "ignored a malformed viewer count")
+                            tracing::warn!(error = %error, "ignored a malformed viewer count");
                         }
                     },
                     Some(Err(error)) => {

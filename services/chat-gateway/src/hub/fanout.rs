@@ -68,12 +68,12 @@ pub async fn run(
         match hub.nats.subscribe(subject.clone()).await {
             Ok(subscription) => break subscription,
             Err(error) => {
-                tracing::warn!(error = %error, stream.id = %room.stream_id, "room subscription failed, retrying")
+                tracing::warn!(error = %error, stream.id = %room.stream_id, "room subscription failed, retrying");
             }
         }
         tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(Duration::from_secs(2));
     };
@@ -81,19 +81,19 @@ pub async fn run(
         match baseline(&room).await {
             Ok(seq) => break seq,
             Err(error) => {
-                tracing::warn!(error = %error, stream.id = %room.stream_id, "room baseline unavailable, retrying")
+                tracing::warn!(error = %error, stream.id = %room.stream_id, "room baseline unavailable, retrying");
             }
         }
         tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(Duration::from_secs(2));
     };
     let _ = ready.send(true);
     loop {
         let incoming = tokio::select! {
-            _ = stop.cancelled() => break,
+            () = stop.cancelled() => break,
             message = subscription.next() => match message {
                 Some(message) => {
                     let own = message

@@ -144,7 +144,7 @@ async fn write(
     tokio::select! {
         biased;
         written = session.text(text) => written.map_err(|_| Stop::Gone),
-        _ = kill.cancelled() => Err(Stop::Gone),
+        () = kill.cancelled() => Err(Stop::Gone),
     }
 }
 
@@ -238,7 +238,7 @@ pub async fn run(
         }
         // Unbiased: a busy room must not starve the socket's own frames.
         let step = tokio::select! {
-            _ = &mut killed => Err(if conn.state.shutdown.is_cancelled() {
+            () = &mut killed => Err(if conn.state.shutdown.is_cancelled() {
                 Stop::Close(Closing::Shutdown)
             } else {
                 Stop::Close(Closing::SlowConsumer)
@@ -254,7 +254,7 @@ pub async fn run(
                     Some(Ok(message)) => on_message(&mut conn, &mut session, &mut partial, message).await,
                 }
             }
-            _ = &mut timer => {
+            () = &mut timer => {
                 let now = Instant::now();
                 if expires_at.is_some_and(|e| now >= e) {
                     let frame = ServerFrame::error(codes::TOKEN_EXPIRED, "the token expired; reconnect with a new one", None);

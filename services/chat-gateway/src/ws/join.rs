@@ -49,7 +49,7 @@ async fn load(
     let mut db = conn.state.pool.get().await?;
     let Some(row) = rooms::find(&mut db, stream_id)
         .await?
-        .filter(|r| r.is_open())
+        .filter(super::super::db::rooms::RoomRow::is_open)
     else {
         return Ok(None);
     };
@@ -79,7 +79,10 @@ async fn load(
         status: row.status(),
         accepts_messages: row.accepts_messages(),
         last_seq: last,
-        history: rows.iter().map(|r| r.to_message()).collect(),
+        history: rows
+            .iter()
+            .map(super::super::db::messages::MessageRow::to_message)
+            .collect(),
         truncated,
         banned,
     }))

@@ -23,7 +23,7 @@ pub fn spawn(state: AppState, interval: Duration, cancel: CancellationToken) -> 
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 _ = ticker.tick() => publish_dirty(&state).await,
             }
         }
@@ -45,7 +45,7 @@ pub fn spawn_refresh(
         let mut pending = true;
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 _ = ticker.tick() => pending = true,
                 // Until the database answers (it may come up after us), try every second.
                 _ = retry.tick(), if pending => {}
@@ -87,7 +87,7 @@ async fn publish_dirty(state: &AppState) {
         let mut set = state
             .dirty_viewers
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         set.drain().collect()
     };
     for stream_id in dirty {

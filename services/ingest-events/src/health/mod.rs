@@ -141,7 +141,9 @@ pub struct HealthBook {
 
 impl HealthBook {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Track>> {
-        self.tracks.lock().unwrap_or_else(|p| p.into_inner())
+        self.tracks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The latest health of a stream, if it is sampled.

@@ -28,7 +28,7 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 _ = ticker.tick() => match sweep(&state, retention).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(replays = n, "expired replays deleted"),

@@ -90,11 +90,7 @@ fn check(req: &StreamEventRequest) -> Vec<FieldError> {
                 "stream_id is required for listener events",
             ));
         }
-        let len = req
-            .listener_id
-            .as_deref()
-            .map(|l| l.chars().count())
-            .unwrap_or(0);
+        let len = req.listener_id.as_deref().map_or(0, |l| l.chars().count());
         if !(1..=LISTENER_ID_MAX).contains(&len) {
             errors.push(FieldError::new(
                 "listener_id",

@@ -39,7 +39,7 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> JoinHandle<()> {
         let mut connected_since: Option<Instant> = None;
         loop {
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
                 _ = ticker.tick() => {
                     connected_since = match state.nats.connection_state() {
                         State::Connected => connected_since.or_else(|| Some(Instant::now())),

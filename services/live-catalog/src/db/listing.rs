@@ -50,7 +50,7 @@ impl Order {
 
     /// The sort key of a row in this order.
     fn key_of(self, row: &StreamRow) -> i64 {
-        let micros = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_micros()).unwrap_or(0);
+        let micros = |t: Option<DateTime<Utc>>| t.map_or(0, |t| t.timestamp_micros());
         match self {
             Self::LiveByViewers => i64::from(row.viewer_count),
             Self::ScheduledBySoonest => micros(row.scheduled_at),

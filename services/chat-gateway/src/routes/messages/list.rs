@@ -80,7 +80,10 @@ pub async fn list(
     let next_cursor = has_more
         .then(|| rows.last().map(|r| r.seq.to_string()))
         .flatten();
-    let data: Vec<_> = rows.iter().map(|r| r.to_message()).collect();
+    let data: Vec<_> = rows
+        .iter()
+        .map(crate::db::messages::MessageRow::to_message)
+        .collect();
     Ok(http::list(
         data,
         ListMeta {

@@ -149,13 +149,13 @@ mod tests {
 
     #[test]
     fn filters_narrow_the_public_statuses() {
+        use StreamStatus::*;
         let q = |is_live, is_vod, scheduled| ListQuery {
             is_live,
             is_vod,
             scheduled,
             ..Default::default()
         };
-        use StreamStatus::*;
         assert_eq!(statuses(&q(None, None, None)), [Scheduled, Live, Ended]);
         assert_eq!(statuses(&q(Some(true), None, None)), [Live]);
         assert_eq!(statuses(&q(None, Some(true), None)), [Ended]);
