@@ -5,7 +5,7 @@ ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test web-test e2e fuzz bench deps infra-up infra-down infra-status check fmt lint openapi token clean-dev
+.PHONY: help run test web-test e2e fuzz bench deps infra-up infra-down infra-status check fmt fmt-imports lint openapi token clean-dev
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ check: ## Type-check every crate and target
 
 fmt: ## Format all code
 	cargo fmt --all $(ARGS)
+
+fmt-imports: ## Regroup imports (one `use` per crate; std, external, crate) with a nightly rustfmt
+	cargo +nightly fmt --all -- --config imports_granularity=Crate,group_imports=StdExternalCrate
 
 lint: ## Clippy with warnings as errors
 	cargo clippy --workspace --all-targets $(ARGS) -- -D warnings

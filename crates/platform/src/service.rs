@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
 use veza_live_domain::{Subjects, rpc::Rpc};
 
+pub use crate::db::{Migrations, SharedTables};
 use crate::{
     auth::JwtVerifier,
     config::{self, BaseConfig, CommonConfig, ConfigError, Env},
@@ -37,8 +38,6 @@ use crate::{
     routes::{self, KnownRoutes},
     shutdown, telemetry,
 };
-
-pub use crate::db::{Migrations, SharedTables};
 
 /// A service: how it reads its configuration and how it is built.
 pub trait Service {

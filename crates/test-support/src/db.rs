@@ -6,8 +6,7 @@ use std::{
     time::Duration,
 };
 
-use diesel::migration::MigrationSource;
-use diesel::pg::Pg;
+use diesel::{migration::MigrationSource, pg::Pg};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use secrecy::SecretString;
 use tokio::sync::Mutex;

@@ -18,7 +18,6 @@ pub mod schema;
 pub mod state;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
     config::{BaseConfig, ConfigError, Env},

@@ -17,7 +17,6 @@ use diesel::QueryableByName;
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::time::Instant;
-
 use veza_live_test_support::TestDb;
 
 use crate::{

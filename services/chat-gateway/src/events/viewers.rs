@@ -27,7 +27,6 @@ use futures::StreamExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use veza_live_domain::{events::ViewerCount, subjects::STREAM_VIEWERS};
-
 use veza_live_platform::{consumer::decode, retry::Backoff};
 
 use crate::state::AppState;

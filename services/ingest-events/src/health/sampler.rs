@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use veza_live_platform::tasks;
 
 use super::{HealthBook, stat};
-
 use crate::{db::sessions, state::AppState};
 
 /// Longest wait for nginx-rtmp's statistics.

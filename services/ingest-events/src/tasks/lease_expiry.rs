@@ -12,7 +12,6 @@
 use std::time::Duration;
 
 use async_nats::connection::State;
-
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use tokio::{task::JoinHandle, time::Instant};

@@ -8,11 +8,10 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use veza_live_domain::{StreamStatus, input::CreateStreamRequest};
 use veza_live_platform::{ApiError, auth::AuthUser, http};
-
-use sha2::{Digest, Sha256};
 
 use crate::{
     db::{
