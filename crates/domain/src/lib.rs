@@ -10,6 +10,8 @@ pub mod envelope;
 pub mod events;
 pub mod input;
 pub mod rpc;
+#[cfg(feature = "diesel")]
+pub mod sql;
 pub mod stream;
 pub mod subjects;
 pub mod text;

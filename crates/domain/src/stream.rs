@@ -8,6 +8,11 @@ use uuid::Uuid;
 /// Where a stream is in its life: draft → scheduled → live → ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 pub enum StreamStatus {
     /// Created, not scheduled, not yet live; visible to its owner only.
     Draft,
@@ -64,6 +69,11 @@ impl StreamStatus {
 /// Whether an ended stream has a replay to play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 pub enum ReplayStatus {
     /// No replay: the stream has not ended, recording was off, the
     /// broadcast was too short, or the replay was deleted.

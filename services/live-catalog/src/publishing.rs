@@ -107,7 +107,7 @@ async fn pick_or_create(
         category: last.as_ref().and_then(|l| l.category.clone()),
         tags: last.as_ref().map(|l| l.tags.clone()).unwrap_or_default(),
         thumbnail_url: None,
-        status: StreamStatus::Draft.as_str().to_owned(),
+        status: StreamStatus::Draft,
         scheduled_at: None,
         record_replay: last.as_ref().is_none_or(|l| l.record_replay),
     };

@@ -11,16 +11,55 @@ use uuid::Uuid;
 
 use crate::schema::{replay_segments, replays};
 
-/// Live: new segments are copied as they appear.
-pub const RECORDING: &str = "recording";
-/// Ended: the last segments are copied, then the playlist is written.
-pub const PROCESSING: &str = "processing";
-/// The VOD playlist is written.
-pub const READY: &str = "ready";
-/// Nothing to play (too short, nothing recorded).
-pub const NONE: &str = "none";
-/// Removed by retention or with its stream.
-pub const DELETED: &str = "deleted";
+/// Where a recording is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum RecordingStatus {
+    /// Live: new segments are copied as they appear.
+    Recording,
+    /// Ended: the last segments are copied, then the playlist is written.
+    Processing,
+    /// The VOD playlist is written.
+    Ready,
+    /// Nothing to play (too short, nothing recorded).
+    None,
+    /// Removed by retention or with its stream.
+    Deleted,
+}
+
+impl RecordingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recording => "recording",
+            Self::Processing => "processing",
+            Self::Ready => "ready",
+            Self::None => "none",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Recording,
+            Self::Processing,
+            Self::Ready,
+            Self::None,
+            Self::Deleted,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+veza_live_domain::text_column!(RecordingStatus);
 
 /// Key space of the replay locks (`pg_advisory_xact_lock(int, int)`; apart
 /// from the one-key locks of sessions and migrations).
@@ -31,7 +70,7 @@ const LOCK_SPACE: i32 = 0x7265_706c; // "repl"
 pub struct ReplayRow {
     pub stream_id: Uuid,
     pub session_id: Uuid,
-    pub status: String,
+    pub status: RecordingStatus,
     pub media_sequence: Option<i64>,
     pub segments: i32,
     pub bytes: i64,
@@ -62,7 +101,7 @@ pub async fn begin(
         .values((
             replays::stream_id.eq(stream_id),
             replays::session_id.eq(session_id),
-            replays::status.eq(RECORDING),
+            replays::status.eq(RecordingStatus::Recording),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
@@ -80,10 +119,10 @@ pub async fn session_ended(
     diesel::update(
         replays::table
             .find(stream_id)
-            .filter(replays::status.eq(RECORDING)),
+            .filter(replays::status.eq(RecordingStatus::Recording)),
     )
     .set((
-        replays::status.eq(PROCESSING),
+        replays::status.eq(RecordingStatus::Processing),
         replays::ended_at.eq(at),
         replays::updated_at.eq(Utc::now()),
     ))
@@ -132,7 +171,7 @@ pub async fn find(conn: &mut AsyncPgConnection, stream_id: Uuid) -> QueryResult<
 /// The streams being recorded or processed.
 pub async fn in_progress(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
     replays::table
-        .filter(replays::status.eq_any([RECORDING, PROCESSING]))
+        .filter(replays::status.eq_any([RecordingStatus::Recording, RecordingStatus::Processing]))
         .select(replays::stream_id)
         .load(conn)
         .await
@@ -145,7 +184,7 @@ pub async fn ready_before(
     limit: i64,
 ) -> QueryResult<Vec<Uuid>> {
     replays::table
-        .filter(replays::status.eq(READY))
+        .filter(replays::status.eq(RecordingStatus::Ready))
         .filter(replays::ready_at.lt(before))
         .order(replays::ready_at.asc())
         .limit(limit)
@@ -205,18 +244,18 @@ pub async fn segments(
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
     stream_id: Uuid,
-    status: &'static str,
+    status: RecordingStatus,
 ) -> QueryResult<()> {
     let now = Utc::now();
     diesel::update(replays::table.find(stream_id))
         .set((
             replays::status.eq(status),
-            replays::ready_at.eq((status == READY).then_some(now)),
+            replays::ready_at.eq((status == RecordingStatus::Ready).then_some(now)),
             replays::updated_at.eq(now),
         ))
         .execute(conn)
         .await?;
-    if status == NONE || status == DELETED {
+    if status == RecordingStatus::None || status == RecordingStatus::Deleted {
         diesel::delete(replay_segments::table.filter(replay_segments::stream_id.eq(stream_id)))
             .execute(conn)
             .await?;

@@ -10,11 +10,52 @@ use uuid::Uuid;
 
 use crate::schema::ingest_sessions;
 
-pub const ACTIVE: &str = "active";
-pub const ENDED: &str = "ended";
+/// Whether a session is open.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum SessionStatus {
+    /// Publishing, its lease running.
+    Active,
+    /// Over (its `end_reason` says why).
+    Ended,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Ended => "ended",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Active, Self::Ended]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+}
+
+veza_live_domain::text_column!(SessionStatus);
 
 /// Where a session's events come from; it decides how its lease renews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Source {
     /// nginx-rtmp hooks; renewed by `on_update`.
     Rtmp,
@@ -32,7 +73,15 @@ impl Source {
             Self::Http => "http",
         }
     }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Rtmp, Self::Nats, Self::Http]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
 }
+
+veza_live_domain::text_column!(Source);
 
 /// One session as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -41,10 +90,10 @@ pub struct SessionRow {
     pub id: Uuid,
     pub stream_id: Uuid,
     pub user_id: Uuid,
-    pub source: String,
+    pub source: Source,
     pub rtmp_app: Option<String>,
     pub rtmp_client_id: Option<String>,
-    pub status: String,
+    pub status: SessionStatus,
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<String>,
     pub peak_viewers: i32,
@@ -52,7 +101,7 @@ pub struct SessionRow {
 
 impl SessionRow {
     pub fn is_active(&self) -> bool {
-        self.status == ACTIVE
+        self.status == SessionStatus::Active
     }
 }
 
@@ -63,11 +112,11 @@ pub struct NewSession {
     pub id: Uuid,
     pub stream_id: Uuid,
     pub user_id: Uuid,
-    pub source: String,
+    pub source: Source,
     pub rtmp_app: Option<String>,
     pub rtmp_client_id: Option<String>,
     pub client_addr: Option<String>,
-    pub status: String,
+    pub status: SessionStatus,
     pub started_at: Option<DateTime<Utc>>,
     pub lease_expires_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -89,7 +138,7 @@ pub async fn active_of_stream(
 ) -> QueryResult<Option<SessionRow>> {
     ingest_sessions::table
         .filter(ingest_sessions::stream_id.eq(stream_id))
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .for_update()
         .select(SessionRow::as_select())
         .first(conn)
@@ -104,7 +153,7 @@ pub async fn active_of_user(
 ) -> QueryResult<Vec<SessionRow>> {
     ingest_sessions::table
         .filter(ingest_sessions::user_id.eq(user_id))
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .for_update()
         .select(SessionRow::as_select())
         .load(conn)
@@ -161,7 +210,7 @@ pub async fn stream_has_ended(conn: &mut AsyncPgConnection, stream_id: Uuid) -> 
     diesel::select(diesel::dsl::exists(
         ingest_sessions::table
             .filter(ingest_sessions::stream_id.eq(stream_id))
-            .filter(ingest_sessions::status.eq(ENDED)),
+            .filter(ingest_sessions::status.eq(SessionStatus::Ended)),
     ))
     .get_result(conn)
     .await
@@ -192,10 +241,10 @@ pub async fn end(
     diesel::update(
         ingest_sessions::table
             .find(id)
-            .filter(ingest_sessions::status.eq(ACTIVE)),
+            .filter(ingest_sessions::status.eq(SessionStatus::Active)),
     )
     .set((
-        ingest_sessions::status.eq(ENDED),
+        ingest_sessions::status.eq(SessionStatus::Ended),
         ingest_sessions::ended_at.eq(at),
         ingest_sessions::end_reason.eq(reason),
     ))
@@ -211,7 +260,7 @@ pub async fn expired(
     limit: i64,
 ) -> QueryResult<Vec<Uuid>> {
     ingest_sessions::table
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .filter(ingest_sessions::lease_expires_at.lt(now))
         .order(ingest_sessions::lease_expires_at.asc())
         .limit(limit)
@@ -225,7 +274,7 @@ pub async fn expired(
 /// The streams that have an active session.
 pub async fn live_stream_ids(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
     ingest_sessions::table
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .select(ingest_sessions::stream_id)
         .distinct()
         .load(conn)
@@ -235,7 +284,7 @@ pub async fn live_stream_ids(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uu
 /// How many sessions are active.
 pub async fn count_active(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     ingest_sessions::table
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .count()
         .get_result(conn)
         .await
@@ -288,7 +337,7 @@ pub struct LiveSession {
 /// Every active session.
 pub async fn live_sessions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<LiveSession>> {
     ingest_sessions::table
-        .filter(ingest_sessions::status.eq(ACTIVE))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
         .select((
             ingest_sessions::id,
             ingest_sessions::stream_id,

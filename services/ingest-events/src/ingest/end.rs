@@ -16,7 +16,7 @@ use super::{IngestError, LEDGER, Origin, count};
 use crate::{
     db::{
         listeners, replays,
-        sessions::{self, ENDED, NewSession, SessionRow},
+        sessions::{self, NewSession, SessionRow, SessionStatus},
     },
     rpc::clients,
     state::AppState,
@@ -188,11 +188,11 @@ async fn tombstone(
                 id: Uuid::new_v4(),
                 stream_id,
                 user_id: owner.user_id,
-                source: origin.source.as_str().to_owned(),
+                source: origin.source,
                 rtmp_app: None,
                 rtmp_client_id: None,
                 client_addr: origin.client_addr.clone(),
-                status: ENDED.to_owned(),
+                status: SessionStatus::Ended,
                 started_at: None,
                 lease_expires_at: origin.occurred_at,
                 ended_at: Some(origin.occurred_at),

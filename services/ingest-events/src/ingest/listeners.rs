@@ -49,7 +49,7 @@ pub async fn join(
             if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok(Joined::AlreadyThere);
             }
-            if session.source != Source::Rtmp.as_str() {
+            if session.source != Source::Rtmp {
                 sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
             }
             Ok(
@@ -89,7 +89,7 @@ pub async fn leave(
                 return Ok::<_, IngestError>(false);
             }
             if let Some(session) = sessions::active_of_stream(conn, stream_id).await?
-                && session.source != Source::Rtmp.as_str()
+                && session.source != Source::Rtmp
             {
                 sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
             }

@@ -16,7 +16,7 @@ use super::{IngestError, LEDGER, Origin, count};
 use crate::{
     db::{
         replays,
-        sessions::{self, ACTIVE, NewSession, Source},
+        sessions::{self, NewSession, SessionStatus, Source},
     },
     rpc::clients,
     state::AppState,
@@ -113,7 +113,7 @@ async fn start_inner(
             if let Some(active) = sessions::active_of_stream(conn, stream_id).await? {
                 // A repeated report of the same publisher is a heartbeat; a
                 // second RTMP publisher is refused.
-                if origin.source != Source::Rtmp && active.source == origin.source.as_str() {
+                if origin.source != Source::Rtmp && active.source == origin.source {
                     sessions::renew(conn, active.id, state.leases.until(origin.source)).await?;
                     return Ok(Some(StartOutcome {
                         stream_id,
@@ -131,11 +131,11 @@ async fn start_inner(
                     id: Uuid::new_v4(),
                     stream_id,
                     user_id,
-                    source: origin.source.as_str().to_owned(),
+                    source: origin.source,
                     rtmp_app: rtmp.as_ref().map(|r| r.app.clone()),
                     rtmp_client_id: rtmp.as_ref().map(|r| r.client_id.clone()),
                     client_addr: origin.client_addr.clone(),
-                    status: ACTIVE.to_owned(),
+                    status: SessionStatus::Active,
                     started_at: Some(origin.occurred_at),
                     lease_expires_at: state.leases.until(origin.source),
                     ended_at: None,
@@ -179,10 +179,7 @@ async fn heartbeat(
     let until = state.leases.until(origin.source);
     conn.transaction(async |conn| {
         let active = sessions::active_of_user(conn, user_id).await?;
-        match active
-            .into_iter()
-            .find(|s| s.source == origin.source.as_str())
-        {
+        match active.into_iter().find(|s| s.source == origin.source) {
             Some(session) => {
                 sessions::renew(conn, session.id, until).await?;
                 Ok(StartOutcome {

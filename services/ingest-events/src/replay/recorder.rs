@@ -23,7 +23,7 @@ use super::{
     playlist::{self, LiveSegment},
 };
 use crate::{
-    db::replays::{self, NONE, PROCESSING, READY, RECORDING, ReplayRow, SegmentRow},
+    db::replays::{self, RecordingStatus, ReplayRow, SegmentRow},
     state::AppState,
 };
 
@@ -87,12 +87,12 @@ pub async fn record(state: &AppState, stream_id: Uuid) -> anyhow::Result<Outcome
             let Some(mut row) = replays::find(conn, stream_id).await? else {
                 return Ok(Outcome::Skipped);
             };
-            if row.status != RECORDING && row.status != PROCESSING {
+            if row.status != RecordingStatus::Recording && row.status != RecordingStatus::Processing {
                 return Ok(Outcome::Skipped);
             }
             let since_end = row
                 .ended_at
-                .filter(|_| row.status == PROCESSING)
+                .filter(|_| row.status == RecordingStatus::Processing)
                 .and_then(|end| (Utc::now() - end).to_std().ok());
             let copied = match copy_new_segments(state, conn, &mut row).await {
                 Ok(copied) => copied,
@@ -218,7 +218,7 @@ async fn finish(
         row.segments > 0 && row.duration_s >= replays.config.min_duration.as_secs_f64();
     if !long_enough {
         replays.delete_objects(row.stream_id).await?;
-        replays::set_status(conn, row.stream_id, NONE).await?;
+        replays::set_status(conn, row.stream_id, RecordingStatus::None).await?;
         announce(
             conn,
             &state.subjects,
@@ -234,7 +234,7 @@ async fn finish(
     replays
         .put(&Replays::object(row.stream_id, "index.m3u8"), body.into())
         .await?;
-    replays::set_status(conn, row.stream_id, READY).await?;
+    replays::set_status(conn, row.stream_id, RecordingStatus::Ready).await?;
     let duration: f64 = segments.iter().map(|s| s.duration_s).sum();
     announce(
         conn,

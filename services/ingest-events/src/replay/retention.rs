@@ -10,7 +10,7 @@ use veza_live_domain::ReplayStatus;
 
 use super::announce;
 use crate::{
-    db::replays::{self, DELETED},
+    db::replays::{self, RecordingStatus},
     state::AppState,
 };
 
@@ -73,11 +73,11 @@ pub async fn delete(state: &AppState, stream_id: Uuid, notify: bool) -> anyhow::
             let Some(row) = replays::find(conn, stream_id).await? else {
                 return Ok::<_, anyhow::Error>(false);
             };
-            if row.status == DELETED {
+            if row.status == RecordingStatus::Deleted {
                 return Ok(false);
             }
             state.replays.delete_objects(stream_id).await?;
-            replays::set_status(conn, stream_id, DELETED).await?;
+            replays::set_status(conn, stream_id, RecordingStatus::Deleted).await?;
             if notify {
                 announce(conn, &state.subjects, stream_id, ReplayStatus::None, None).await?;
             }

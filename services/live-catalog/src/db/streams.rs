@@ -30,7 +30,7 @@ pub struct StreamRow {
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub thumbnail_url: Option<String>,
-    pub status: String,
+    pub status: StreamStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -41,7 +41,7 @@ pub struct StreamRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub record_replay: bool,
-    pub replay_status: String,
+    pub replay_status: ReplayStatus,
     pub replay_rank: i16,
     pub replay_playlist: Option<String>,
     pub replay_duration_s: Option<f64>,
@@ -57,23 +57,12 @@ pub struct PublicUrls {
 }
 
 impl StreamRow {
-    /// The status; an unknown spelling (impossible under the CHECK
-    /// constraint) reads as draft, the least visible status.
-    pub fn status(&self) -> StreamStatus {
-        StreamStatus::parse(&self.status).unwrap_or(StreamStatus::Draft)
-    }
-
-    /// The replay's status; an unknown spelling reads as none.
-    pub fn replay_status(&self) -> ReplayStatus {
-        ReplayStatus::parse(&self.replay_status).unwrap_or_default()
-    }
-
     /// The public JSON view; `stream_url` points at the live HLS playlist
     /// while live and at the replay once it is ready.
     pub fn to_view(&self, urls: &PublicUrls) -> Stream {
-        let status = self.status();
+        let status = self.status;
         let live = status == StreamStatus::Live;
-        let replay_status = self.replay_status();
+        let replay_status = self.replay_status;
         let replay_url = match (replay_status, &self.replay_playlist) {
             (ReplayStatus::Ready, Some(playlist)) if status == StreamStatus::Ended => {
                 Some(format!("{}/{playlist}", urls.media))
@@ -138,7 +127,7 @@ pub struct NewStreamRow {
     pub category: Option<String>,
     pub tags: Vec<String>,
     pub thumbnail_url: Option<String>,
-    pub status: String,
+    pub status: StreamStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub record_replay: bool,
 }
@@ -184,7 +173,7 @@ pub async fn apply_changes(
     changes: &StreamChanges,
 ) -> QueryResult<StreamRow> {
     let scheduled_at = changes.scheduled_at.unwrap_or(current.scheduled_at);
-    let status = match current.status() {
+    let status = match current.status {
         s if s.is_before_live() => match scheduled_at {
             Some(_) => StreamStatus::Scheduled,
             None => StreamStatus::Draft,
@@ -211,7 +200,7 @@ pub async fn apply_changes(
                 .clone()
                 .unwrap_or_else(|| current.thumbnail_url.clone())),
             live_streams::scheduled_at.eq(scheduled_at),
-            live_streams::status.eq(status.as_str()),
+            live_streams::status.eq(status),
             live_streams::record_replay.eq(changes.record_replay.unwrap_or(current.record_replay)),
             live_streams::updated_at.eq(Utc::now()),
         ))
@@ -235,7 +224,7 @@ pub async fn of_user_with_status(
 ) -> QueryResult<Vec<StreamRow>> {
     let query = live_streams::table
         .filter(live_streams::user_id.eq(user_id))
-        .filter(live_streams::status.eq(status.as_str()))
+        .filter(live_streams::status.eq(status))
         .select(StreamRow::as_select())
         .for_update();
     match status {
@@ -277,7 +266,7 @@ pub async fn mark_live(
 ) -> QueryResult<usize> {
     diesel::update(live_streams::table.find(id))
         .set((
-            live_streams::status.eq(StreamStatus::Live.as_str()),
+            live_streams::status.eq(StreamStatus::Live),
             live_streams::session_id.eq(session_id),
             live_streams::started_at.eq(at),
             live_streams::ended_at.eq(None::<DateTime<Utc>>),
@@ -298,7 +287,7 @@ pub async fn mark_ended(
 ) -> QueryResult<usize> {
     diesel::update(live_streams::table.find(id))
         .set((
-            live_streams::status.eq(StreamStatus::Ended.as_str()),
+            live_streams::status.eq(StreamStatus::Ended),
             live_streams::session_id.eq(session_id),
             live_streams::ended_at.eq(at),
             live_streams::viewer_count.eq(0),
@@ -321,7 +310,7 @@ pub async fn apply_viewers(
     diesel::update(
         live_streams::table
             .find(id)
-            .filter(live_streams::status.eq(StreamStatus::Live.as_str()))
+            .filter(live_streams::status.eq(StreamStatus::Live))
             .filter(
                 live_streams::viewers_reported_at
                     .is_null()
@@ -347,11 +336,11 @@ pub async fn end_other_live(
     diesel::update(
         live_streams::table
             .filter(live_streams::user_id.eq(user_id))
-            .filter(live_streams::status.eq(StreamStatus::Live.as_str()))
+            .filter(live_streams::status.eq(StreamStatus::Live))
             .filter(live_streams::id.ne(except)),
     )
     .set((
-        live_streams::status.eq(StreamStatus::Ended.as_str()),
+        live_streams::status.eq(StreamStatus::Ended),
         live_streams::ended_at.eq(at),
         live_streams::viewer_count.eq(0),
         live_streams::updated_at.eq(Utc::now()),
@@ -380,7 +369,7 @@ pub async fn apply_replay(
             .filter(live_streams::replay_rank.lt(rank)),
     )
     .set((
-        live_streams::replay_status.eq(update.status.as_str()),
+        live_streams::replay_status.eq(update.status),
         live_streams::replay_rank.eq(rank),
         live_streams::replay_playlist.eq(playlist),
         live_streams::replay_duration_s.eq(duration),

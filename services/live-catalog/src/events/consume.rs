@@ -80,7 +80,7 @@ pub async fn on_started(state: &AppState, event: Event<StreamStarted>) -> Result
             tracing::warn!(stream.id = %p.stream_id, "started event for an unknown stream");
             return Ok(());
         };
-        if row.status().can_become(StreamStatus::Live) {
+        if row.status.can_become(StreamStatus::Live) {
             // A newer session of the same streamer means an older one is
             // over, even if its `ended` has not arrived yet.
             streams::end_other_live(conn, row.user_id, row.id, event.occurred_at).await?;
@@ -106,8 +106,8 @@ pub async fn on_ended(state: &AppState, event: Event<StreamEnded>) -> Result<(),
             return Ok(());
         };
         let same_session = row.session_id.is_none_or(|s| s == p.session_id);
-        if row.status().can_become(StreamStatus::Ended)
-            && (row.status() != StreamStatus::Live || same_session)
+        if row.status.can_become(StreamStatus::Ended)
+            && (row.status != StreamStatus::Live || same_session)
         {
             streams::mark_ended(conn, row.id, p.session_id, event.occurred_at).await?;
         }

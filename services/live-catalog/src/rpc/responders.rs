@@ -73,7 +73,7 @@ async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, 
     Ok(StreamOwner {
         stream_id,
         user_id: row.user_id,
-        status: row.status(),
+        status: row.status,
         record_replay: row.record_replay,
     })
 }

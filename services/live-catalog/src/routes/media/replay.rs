@@ -108,9 +108,8 @@ pub async fn get(
         let mut conn = state.pool.get().await?;
         streams::find(&mut conn, stream_id).await?
     };
-    let ready = row.is_some_and(|r| {
-        r.status() == StreamStatus::Ended && r.replay_status() == ReplayStatus::Ready
-    });
+    let ready = row
+        .is_some_and(|r| r.status == StreamStatus::Ended && r.replay_status == ReplayStatus::Ready);
     if !ready {
         return Err(not_found());
     }

@@ -73,7 +73,7 @@ pub async fn create(
         category: fields.category,
         tags: fields.tags,
         thumbnail_url: fields.thumbnail_url,
-        status: status.as_str().to_owned(),
+        status,
         scheduled_at: fields.scheduled_at,
         record_replay: fields.record_replay,
     };

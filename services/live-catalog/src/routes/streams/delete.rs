@@ -41,7 +41,7 @@ pub async fn delete(
     let subjects = &state.subjects;
     conn.transaction(async |conn| {
         let current = owned_for_update(conn, id, &user).await?;
-        if current.status() == StreamStatus::Live {
+        if current.status == StreamStatus::Live {
             return Err(ApiError::Conflict {
                 code: "stream_live",
                 message: "a live stream cannot be deleted; end it first".into(),

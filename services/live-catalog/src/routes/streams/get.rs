@@ -33,7 +33,7 @@ pub async fn get(
     let is_owner =
         |row: &streams::StreamRow| user.0.as_ref().is_some_and(|u| u.user_id == row.user_id);
     let row = row
-        .filter(|row| row.status() != StreamStatus::Draft || is_owner(row))
+        .filter(|row| row.status != StreamStatus::Draft || is_owner(row))
         .ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
     if is_owner(&row) {
         return Ok(http::ok(super::owner_view(&state, &row).await));

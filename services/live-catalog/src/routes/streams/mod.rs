@@ -62,7 +62,7 @@ pub(crate) async fn owned(
 fn owner_only(row: Option<StreamRow>, user: &AuthUser) -> Result<StreamRow, ApiError> {
     let row = row.ok_or_else(|| ApiError::NotFound("stream not found".into()))?;
     if row.user_id != user.user_id {
-        return Err(if row.status() == StreamStatus::Draft {
+        return Err(if row.status == StreamStatus::Draft {
             ApiError::NotFound("stream not found".into())
         } else {
             ApiError::Forbidden("only the stream's owner may do this".into())

@@ -51,7 +51,7 @@ pub async fn update(
     let row = conn
         .transaction(async |conn| {
             let current = owned_for_update(conn, id, &user).await?;
-            if changes.scheduled_at.is_some() && !current.status().is_before_live() {
+            if changes.scheduled_at.is_some() && !current.status.is_before_live() {
                 return Err(ApiError::Conflict {
                     code: "invalid_state",
                     message: "scheduled_at can only change before the stream goes live".into(),
@@ -60,7 +60,7 @@ pub async fn update(
             if changes
                 .record_replay
                 .is_some_and(|record| record != current.record_replay)
-                && !current.status().is_before_live()
+                && !current.status.is_before_live()
             {
                 return Err(ApiError::Conflict {
                     code: "invalid_state",
