@@ -50,3 +50,53 @@ macro_rules! text_column {
 
 crate::text_column!(crate::StreamStatus);
 crate::text_column!(crate::ReplayStatus);
+
+/// Declares an enum stored as a text column: each variant with its
+/// spelling, `as_str`, `parse`, `ALL`, and the diesel mapping of
+/// [`text_column!`]. The calling crate depends on `diesel`.
+#[macro_export]
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            $crate::sql::__diesel::expression::AsExpression,
+            $crate::sql::__diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = $crate::sql::__diesel::sql_types::Text)]
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &[Self] = &[$(Self::$variant),+];
+
+            /// The database spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// Parses the database spelling.
+            pub fn parse(value: &str) -> Option<Self> {
+                match value {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        $crate::text_column!($name);
+    };
+}

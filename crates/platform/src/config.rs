@@ -259,6 +259,18 @@ pub struct JwtConfig {
     pub audience: Option<String>,
 }
 
+/// A service's configuration: read from the environment, and holding the
+/// settings every HTTP service has.
+pub trait ServiceConfig: Sized {
+    /// Reads and validates the environment.
+    ///
+    /// Fails with the first missing or invalid variable, named.
+    fn from_env(env: &Env) -> Result<Self, ConfigError>;
+
+    /// The settings every HTTP service has (name, listener, logs).
+    fn base(&self) -> &BaseConfig;
+}
+
 /// Settings of any HTTP service, with or without a database: the api-gateway
 /// reads only these.
 #[derive(Clone)]

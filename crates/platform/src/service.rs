@@ -19,7 +19,12 @@
 //! A binary's `main` is [`main`]; tests start any service on port 0 with
 //! the same [`Service`] implementation.
 
-use std::{future::Future, net::TcpListener, ops::DerefMut, time::Duration};
+use std::{
+    future::Future,
+    net::TcpListener,
+    ops::{Deref, DerefMut},
+    time::Duration,
+};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tokio::task::JoinHandle;
@@ -30,7 +35,8 @@ use veza_live_domain::{Subjects, rpc::Rpc};
 pub use crate::db::{Migrations, SharedTables};
 use crate::{
     auth::JwtVerifier,
-    config::{self, BaseConfig, CommonConfig, ConfigError, Env},
+    config::{self, BaseConfig, CommonConfig, Env, ServiceConfig},
+    consumer,
     db::{self, DbPool},
     health::{self, Readiness},
     http, nats, openapi,
@@ -42,15 +48,7 @@ use crate::{
 /// A service: how it reads its configuration and how it is built.
 pub trait Service {
     /// Everything the service reads at start-up.
-    type Config;
-
-    /// Reads and validates the environment.
-    ///
-    /// Fails with the first missing or invalid variable, named.
-    fn config(env: &Env) -> Result<Self::Config, ConfigError>;
-
-    /// The settings every HTTP service has (name, listener, logs).
-    fn base(config: &Self::Config) -> &BaseConfig;
+    type Config: ServiceConfig;
 
     /// Connects, starts the background tasks and binds the listener;
     /// `cancel` stops the service.
@@ -67,9 +65,9 @@ pub trait Service {
 /// Fails when the configuration is invalid, telemetry cannot start, the
 /// service cannot be built or its HTTP server fails.
 pub async fn main<S: Service>() -> anyhow::Result<()> {
-    config::exit_if_check_config(|| S::config(&Env::process()));
-    let config = S::config(&Env::process())?;
-    let base = S::base(&config);
+    config::exit_if_check_config(|| S::Config::from_env(&Env::process()));
+    let config = S::Config::from_env(&Env::process())?;
+    let base = config.base();
     let name = base.service_name;
     let _telemetry = telemetry::init(
         name,
@@ -221,6 +219,46 @@ impl Startup {
     /// Tasks stopped by [`Startup::cancel`], awaited at shutdown.
     pub fn tasks(&mut self, tasks: impl IntoIterator<Item = JoinHandle<()>>) {
         self.tasks.extend(tasks);
+    }
+
+    /// Runs a durable JetStream consumer until [`Startup::cancel`] fires:
+    /// each message is decoded as an `Event<P>` ([`consumer::decode`],
+    /// version checked; a bad one is rejected) and handled by `handler`
+    /// with its own copy of `state`.
+    pub fn consume<P, S, F, Fut>(&mut self, state: &S, spec: consumer::ConsumerSpec, handler: F)
+    where
+        P: serde::de::DeserializeOwned + Send + 'static,
+        S: Deref<Target = Context> + Clone + Send + Sync + 'static,
+        F: Fn(S, veza_live_domain::events::Event<P>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), consumer::HandleError>> + Send + 'static,
+    {
+        let js = state.js.clone();
+        let state = state.clone();
+        let handler = std::sync::Arc::new(handler);
+        let task = consumer::spawn(js, spec, self.cancel(), move |message| {
+            let (state, handler) = (state.clone(), handler.clone());
+            async move { handler(state, consumer::decode(&message.payload)?).await }
+        });
+        self.task(task);
+    }
+
+    /// Answers `R` in the queue group `queue` (the service's name, shared
+    /// by its replicas) until [`Startup::cancel`] fires: each request is
+    /// handled by `handler` with its own copy of `state`.
+    pub async fn respond<R, S, F, Fut>(&mut self, state: &S, queue: &'static str, handler: F)
+    where
+        R: Rpc,
+        S: Deref<Target = Context> + Clone + Send + Sync + 'static,
+        F: Fn(S, R::Request) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, nats::Refusal>> + Send + 'static,
+    {
+        let (client, subjects) = (state.nats.clone(), state.subjects.clone());
+        let state = state.clone();
+        let task = nats::respond::<R, _, _>(client, &subjects, queue, self.cancel(), move |req| {
+            handler(state.clone(), req)
+        })
+        .await;
+        self.task(task);
     }
 
     /// A task stopped by [`Startup::late_cancel`], awaited last.

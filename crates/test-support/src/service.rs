@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{config::Env, service::Service};
+use veza_live_platform::{
+    config::{Env, ServiceConfig},
+    service::Service,
+};
 
 use crate::HttpClient;
 
@@ -34,7 +37,8 @@ impl Running {
 ///
 /// Panics when the configuration is invalid or the service cannot start.
 pub async fn spawn<S: Service>(env: &Env) -> Running {
-    let config = S::config(env).unwrap_or_else(|e| panic!("{}: bad config: {e}", name::<S>()));
+    let config =
+        S::Config::from_env(env).unwrap_or_else(|e| panic!("{}: bad config: {e}", name::<S>()));
     let cancel = CancellationToken::new();
     let app = S::build(config, cancel.clone())
         .await

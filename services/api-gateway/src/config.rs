@@ -29,7 +29,7 @@
 
 use std::time::Duration;
 
-use veza_live_platform::config::{AllowedOrigins, BaseConfig, ConfigError, Env};
+use veza_live_platform::config::{AllowedOrigins, BaseConfig, ConfigError, Env, ServiceConfig};
 
 use crate::web_client::WebClient;
 
@@ -51,11 +51,11 @@ pub struct Config {
     pub web_client: Option<WebClient>,
 }
 
-impl Config {
+impl ServiceConfig for Config {
     /// Reads and validates the environment.
     ///
     /// Fails with the first missing or invalid variable, named.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let timeout_ms: u64 = env.parse_or("UPSTREAM_TIMEOUT_MS", 10_000)?;
         if !(100..=120_000).contains(&timeout_ms) {
             return Err(ConfigError::invalid(
@@ -87,5 +87,9 @@ impl Config {
             dev_auth: env.parse_or("LIVE_DEV_AUTH", false)?,
             web_client: WebClient::from_env(env, trust_forwarded_for)?,
         })
+    }
+
+    fn base(&self) -> &BaseConfig {
+        &self.base
     }
 }

@@ -22,7 +22,7 @@ use actix_cors::Cors;
 use actix_web::{http::header, middleware::from_fn, web};
 use tokio_util::sync::CancellationToken;
 use veza_live_platform::{
-    config::{AllowedOrigins, BaseConfig, ConfigError, Env},
+    config::AllowedOrigins,
     routes::fallback,
     service::{Application, Http, Service, Startup},
 };
@@ -58,14 +58,6 @@ fn cors(origins: &AllowedOrigins) -> Cors {
 
 impl Service for ApiGateway {
     type Config = Config;
-
-    fn config(env: &Env) -> Result<Config, ConfigError> {
-        Config::from_env(env)
-    }
-
-    fn base(config: &Config) -> &BaseConfig {
-        &config.base
-    }
 
     /// Merges the services' OpenAPI documents, starts the rate limiter's
     /// sweeper and serves the public routes (no database, no NATS).

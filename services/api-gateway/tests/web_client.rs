@@ -15,7 +15,7 @@ use std::{
 };
 
 use veza_live_api_gateway::{ApiGateway, Config};
-use veza_live_platform::config::Env;
+use veza_live_platform::config::{Env, ServiceConfig};
 use veza_live_test_support::{Running, spawn};
 
 const INDEX: &str = "<!doctype html><title>Veza Live</title><div id=\"root\">index-marker</div>";

@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 pub use veza_live_platform::config::AllowedOrigins;
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use veza_live_platform::config::{BaseConfig, CommonConfig, ConfigError, Env, ServiceConfig};
 
 /// Limits and timings of the chat itself.
 #[derive(Debug, Clone)]
@@ -59,11 +59,11 @@ fn at_least<T: PartialOrd + std::fmt::Display>(
     Ok(value)
 }
 
-impl Config {
+impl ServiceConfig for Config {
     /// Reads and validates the environment.
     ///
     /// Fails with the first missing or invalid variable, named.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let allowed_origins =
             AllowedOrigins::from_env(env, "http://localhost:8080,http://127.0.0.1:8080")?;
         if allowed_origins.is_empty() {
@@ -120,6 +120,10 @@ impl Config {
             max_connections,
             listener_heartbeat: Duration::from_millis(heartbeat_ms),
         })
+    }
+
+    fn base(&self) -> &BaseConfig {
+        &self.common.base
     }
 }
 

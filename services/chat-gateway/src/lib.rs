@@ -21,10 +21,7 @@ use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{
-    config::{BaseConfig, ConfigError, Env},
-    service::{Application, Http, Migrations, Service, SharedTables, Startup},
-};
+use veza_live_platform::service::{Application, Http, Migrations, Service, SharedTables, Startup};
 
 pub use crate::config::Config;
 use crate::{
@@ -48,14 +45,6 @@ pub struct ChatGateway;
 
 impl Service for ChatGateway {
     type Config = Config;
-
-    fn config(env: &Env) -> Result<Config, ConfigError> {
-        Config::from_env(env)
-    }
-
-    fn base(config: &Config) -> &BaseConfig {
-        &config.common.base
-    }
 
     /// The shared start-up, then the hub, the room and viewer-count
     /// consumers, the listener reports (stopped last, so the final report

@@ -55,7 +55,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use veza_live_platform::{
-    config::{CommonConfig, ConfigError, Env},
+    config::{BaseConfig, CommonConfig, ConfigError, Env, ServiceConfig},
     media_store::MediaStoreLocation,
 };
 
@@ -172,11 +172,11 @@ fn seconds(env: &Env, name: &str, default: u64) -> Result<Duration, ConfigError>
     Ok(Duration::from_secs(s))
 }
 
-impl Config {
+impl ServiceConfig for Config {
     /// Reads and validates the environment.
     ///
     /// Fails with the first missing or invalid variable, named.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env(env, "ingest-events", "127.0.0.1:8083")?,
             internal_token: env.secret("INTERNAL_TOKEN", 16)?,
@@ -193,5 +193,9 @@ impl Config {
             health_sample_interval: millis(env, "HEALTH_SAMPLE_INTERVAL_MS", 2000, 200..=60_000)?,
             replay: ReplayConfig::from_env(env)?,
         })
+    }
+
+    fn base(&self) -> &BaseConfig {
+        &self.common.base
     }
 }

@@ -27,9 +27,8 @@ use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{
-    config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
+use veza_live_platform::service::{
+    self, Application, Http, Migrations, Service, SharedTables, Startup,
 };
 
 pub use crate::config::Config;
@@ -51,14 +50,6 @@ pub struct IngestEvents;
 
 impl Service for IngestEvents {
     type Config = Config;
-
-    fn config(env: &Env) -> Result<Config, ConfigError> {
-        Config::from_env(env)
-    }
-
-    fn base(config: &Config) -> &BaseConfig {
-        &config.common.base
-    }
 
     /// Opens the replay store, then: the shared start-up, the ingest and
     /// `stream.deleted` consumers, the outbox relay, the timers (viewer
@@ -101,7 +92,7 @@ impl Service for IngestEvents {
         state.health_stale_after = config.health_sample_interval * 3 + Duration::from_secs(2);
 
         let cancel = startup.cancel();
-        startup.tasks(events::consume::spawn(state.clone(), cancel.clone()));
+        events::consume::spawn(&mut startup, &state);
         startup.task(events::viewers::spawn(
             state.clone(),
             config.viewer_publish_interval,

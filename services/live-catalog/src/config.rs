@@ -25,7 +25,7 @@
 //!   `2s` and `10s`). Without keys the bucket is reached with the instance's
 //!   or pod's role.
 
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use veza_live_platform::config::{BaseConfig, CommonConfig, ConfigError, Env, ServiceConfig};
 pub use veza_live_platform::media_store::{DEFAULT_MEDIA_STORE, MediaStoreLocation};
 
 /// Everything live-catalog reads at start-up.
@@ -43,11 +43,11 @@ pub struct MediaConfig {
     pub public_url: String,
 }
 
-impl Config {
+impl ServiceConfig for Config {
     /// Reads and validates the environment.
     ///
     /// Fails with the first missing or invalid variable, named.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             common: CommonConfig::from_env(env, "live-catalog", "127.0.0.1:8081")?,
             hls_public_url: env.url_or("HLS_PUBLIC_URL", "http://127.0.0.1:8090/hls")?,
@@ -56,6 +56,10 @@ impl Config {
                 public_url: env.url_or("MEDIA_PUBLIC_URL", "http://127.0.0.1:8080/media")?,
             },
         })
+    }
+
+    fn base(&self) -> &BaseConfig {
+        &self.common.base
     }
 }
 

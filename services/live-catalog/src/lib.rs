@@ -19,9 +19,8 @@ pub mod state;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{
-    config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
+use veza_live_platform::service::{
+    self, Application, Http, Migrations, Service, SharedTables, Startup,
 };
 
 pub use crate::config::Config;
@@ -43,14 +42,6 @@ pub struct LiveCatalog;
 
 impl Service for LiveCatalog {
     type Config = Config;
-
-    fn config(env: &Env) -> Result<Config, ConfigError> {
-        Config::from_env(env)
-    }
-
-    fn base(config: &Config) -> &BaseConfig {
-        &config.common.base
-    }
 
     /// Opens the media store, then: the shared start-up, the `stream.*`
     /// consumers, the `resolve_publish`/`ensure_draft` responders, the
@@ -75,8 +66,8 @@ impl Service for LiveCatalog {
             },
             media,
         };
-        startup.tasks(events::consume::spawn(state.clone(), startup.cancel()));
-        startup.tasks(rpc::responders::spawn(state.clone(), startup.cancel()).await);
+        events::consume::spawn(&mut startup, &state);
+        rpc::responders::spawn(&mut startup, &state).await;
         let state = service::worker_state(state, common);
         startup.serve(http, move |cfg| {
             cfg.app_data(state());

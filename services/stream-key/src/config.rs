@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use secrecy::SecretBox;
-use veza_live_platform::config::{CommonConfig, ConfigError, Env};
+use veza_live_platform::config::{BaseConfig, CommonConfig, ConfigError, Env, ServiceConfig};
 
 /// Everything stream-key reads at start-up.
 pub struct Config {
@@ -41,11 +41,11 @@ fn hex_secret(env: &Env, name: &str) -> Result<Vec<u8>, ConfigError> {
     hex::decode(&secret).map_err(|_| ConfigError::invalid(name, "must be hex"))
 }
 
-impl Config {
+impl ServiceConfig for Config {
     /// Reads and validates the environment.
     ///
     /// Fails with the first missing or invalid variable, named.
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let enc: [u8; 32] = hex_secret(env, "STREAM_KEY_ENC_KEY")?
             .try_into()
             .map_err(|_| {
@@ -71,6 +71,10 @@ impl Config {
             guess_window: Duration::from_secs(env.parse_or("KEY_GUESS_WINDOW_S", 60)?),
             guess_cooldown: Duration::from_secs(env.parse_or("KEY_GUESS_COOLDOWN_S", 300)?),
         })
+    }
+
+    fn base(&self) -> &BaseConfig {
+        &self.common.base
     }
 }
 

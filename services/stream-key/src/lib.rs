@@ -21,9 +21,8 @@ use std::sync::Arc;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{
-    config::{BaseConfig, ConfigError, Env},
-    service::{self, Application, Http, Migrations, Service, SharedTables, Startup},
+use veza_live_platform::service::{
+    self, Application, Http, Migrations, Service, SharedTables, Startup,
 };
 
 pub use crate::config::Config;
@@ -45,14 +44,6 @@ pub struct StreamKey;
 
 impl Service for StreamKey {
     type Config = Config;
-
-    fn config(env: &Env) -> Result<Config, ConfigError> {
-        Config::from_env(env)
-    }
-
-    fn base(config: &Config) -> &BaseConfig {
-        &config.common.base
-    }
 
     /// The shared start-up, then the `keys.issue`/`keys.validate`
     /// responders, the outbox relay and the HTTP routes of keys.
@@ -80,7 +71,7 @@ impl Service for StreamKey {
             )),
             rtmp_public_url: config.rtmp_public_url.clone(),
         };
-        startup.tasks(rpc::responders::spawn(state.clone(), startup.cancel()).await);
+        rpc::responders::spawn(&mut startup, &state).await;
         let state = service::worker_state(state, common);
         startup.serve(http, move |cfg| {
             cfg.app_data(state());

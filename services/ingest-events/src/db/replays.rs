@@ -11,55 +11,21 @@ use uuid::Uuid;
 
 use crate::schema::{replay_segments, replays};
 
-/// Where a recording is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum RecordingStatus {
-    /// Live: new segments are copied as they appear.
-    Recording,
-    /// Ended: the last segments are copied, then the playlist is written.
-    Processing,
-    /// The VOD playlist is written.
-    Ready,
-    /// Nothing to play (too short, nothing recorded).
-    None,
-    /// Removed by retention or with its stream.
-    Deleted,
-}
-
-impl RecordingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Recording => "recording",
-            Self::Processing => "processing",
-            Self::Ready => "ready",
-            Self::None => "none",
-            Self::Deleted => "deleted",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [
-            Self::Recording,
-            Self::Processing,
-            Self::Ready,
-            Self::None,
-            Self::Deleted,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
+veza_live_domain::text_enum! {
+    /// Where a recording is.
+    pub enum RecordingStatus {
+        /// Live: new segments are copied as they appear.
+        Recording = "recording",
+        /// Ended: the last segments are copied, then the playlist is written.
+        Processing = "processing",
+        /// The VOD playlist is written.
+        Ready = "ready",
+        /// Nothing to play (too short, nothing recorded).
+        None = "none",
+        /// Removed by retention or with its stream.
+        Deleted = "deleted",
     }
 }
-
-veza_live_domain::text_column!(RecordingStatus);
 
 /// Key space of the replay locks (`pg_advisory_xact_lock(int, int)`; apart
 /// from the one-key locks of sessions and migrations).

@@ -10,78 +10,27 @@ use uuid::Uuid;
 
 use crate::schema::ingest_sessions;
 
-/// Whether a session is open.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum SessionStatus {
-    /// Publishing, its lease running.
-    Active,
-    /// Over (its `end_reason` says why).
-    Ended,
-}
-
-impl SessionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Ended => "ended",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Active, Self::Ended]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+veza_live_domain::text_enum! {
+    /// Whether a session is open.
+    pub enum SessionStatus {
+        /// Publishing, its lease running.
+        Active = "active",
+        /// Over (its `end_reason` says why).
+        Ended = "ended",
     }
 }
 
-veza_live_domain::text_column!(SessionStatus);
-
-/// Where a session's events come from; it decides how its lease renews.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum Source {
-    /// nginx-rtmp hooks; renewed by `on_update`.
-    Rtmp,
-    /// `live.ingest.events`; renewed by any event of the stream.
-    Nats,
-    /// `POST /internal/stream-events`; renewed by any event of the stream.
-    Http,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rtmp => "rtmp",
-            Self::Nats => "nats",
-            Self::Http => "http",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Rtmp, Self::Nats, Self::Http]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+veza_live_domain::text_enum! {
+    /// Where a session's events come from; it decides how its lease renews.
+    pub enum Source {
+        /// nginx-rtmp hooks; renewed by `on_update`.
+        Rtmp = "rtmp",
+        /// `live.ingest.events`; renewed by any event of the stream.
+        Nats = "nats",
+        /// `POST /internal/stream-events`; renewed by any event of the stream.
+        Http = "http",
     }
 }
-
-veza_live_domain::text_column!(Source);
 
 /// One session as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -6,13 +6,14 @@
 //!   it through the nginx-rtmp control API and end its session, so its next
 //!   `on_update` is answered 403 and reconnecting with the old key fails.
 
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
     events::{EndReason, Event, IngestEvent, KeyRotated, StreamChanged},
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
-use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode};
+use veza_live_platform::{
+    consumer::{ConsumerSpec, HandleError},
+    service::Startup,
+};
 
 use crate::{
     db::sessions::{self, Source},
@@ -30,7 +31,7 @@ pub const KEY_ROTATED_CONSUMER: &str = "ingest-events-key-rotated";
 pub const DELETED_CONSUMER: &str = "ingest-events-deleted";
 
 /// Starts the three consumers.
-pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
+pub fn spawn(startup: &mut Startup, state: &AppState) {
     let s = &state.subjects;
     let ingest_spec = ConsumerSpec {
         stream: s.stream(STREAM_INGEST),
@@ -50,24 +51,17 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
         filter_subject: s.stream_deleted(),
         concurrency: 8,
     };
-    let (a, b, c) = (state.clone(), state.clone(), state.clone());
-    vec![
-        consumer::spawn(state.js.clone(), ingest_spec, cancel.clone(), move |m| {
-            let state = a.clone();
-            async move { on_ingest(&state, decode(&m.payload)?).await }
-        }),
-        consumer::spawn(state.js.clone(), rotated_spec, cancel.clone(), move |m| {
-            let state = b.clone();
-            async move { on_key_rotated(&state, decode(&m.payload)?).await }
-        }),
-        consumer::spawn(state.js.clone(), deleted_spec, cancel, move |m| {
-            let state = c.clone();
-            async move { on_stream_deleted(&state, decode(&m.payload)?).await }
-        }),
-    ]
+    startup.consume(state, ingest_spec, |state, event| async move {
+        on_ingest(&state, event).await
+    });
+    startup.consume(state, rotated_spec, |state, event| async move {
+        on_key_rotated(&state, event).await
+    });
+    startup.consume(state, deleted_spec, |state, event| async move {
+        on_stream_deleted(&state, event).await
+    });
 }
 
-/// Whether an ingest error is worth a redelivery.
 /// Applies `stream.deleted`: the stream's replay goes with it. Deleting is
 /// idempotent, so a redelivery is harmless.
 ///
@@ -82,6 +76,7 @@ pub async fn on_stream_deleted(
         .map_err(|e| HandleError::Retry(format!("{e:#}")))
 }
 
+/// Whether an ingest error is worth a redelivery.
 pub fn handle_error(err: IngestError) -> HandleError {
     match err {
         IngestError::Unavailable(cause) => HandleError::Retry(cause),

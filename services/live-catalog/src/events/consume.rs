@@ -6,14 +6,15 @@
 //! ignored.
 
 use diesel_async::AsyncConnection;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use veza_live_domain::{
     ReplayStatus, StreamStatus,
     events::{Event, ReplayUpdated, StreamEnded, StreamStarted, ViewerCount},
     subjects::{STREAM_EVENTS, STREAM_VIEWERS},
 };
-use veza_live_platform::consumer::{self, ConsumerSpec, HandleError, decode, first_delivery};
+use veza_live_platform::{
+    consumer::{ConsumerSpec, HandleError, first_delivery},
+    service::Startup,
+};
 
 use crate::{
     db::streams,
@@ -32,8 +33,7 @@ pub const VIEWERS_CONSUMER: &str = "live-catalog-viewers";
 pub const REPLAY_CONSUMER: &str = "live-catalog-replay";
 
 /// Starts the four consumers.
-pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    let js = state.js.clone();
+pub fn spawn(startup: &mut Startup, state: &AppState) {
     let s = &state.subjects;
     let spec = |stream: &str, durable: &'static str, filter: String| ConsumerSpec {
         stream: s.stream(stream),
@@ -45,25 +45,18 @@ pub fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> 
     let ended = spec(STREAM_EVENTS, ENDED_CONSUMER, s.stream_ended());
     let viewers = spec(STREAM_VIEWERS, VIEWERS_CONSUMER, s.viewers_all());
     let replay = spec(STREAM_EVENTS, REPLAY_CONSUMER, s.replay_updated());
-    let (a, b, c, d) = (state.clone(), state.clone(), state.clone(), state);
-    vec![
-        consumer::spawn(js.clone(), started, cancel.clone(), move |m| {
-            let state = a.clone();
-            async move { on_started(&state, decode(&m.payload)?).await }
-        }),
-        consumer::spawn(js.clone(), ended, cancel.clone(), move |m| {
-            let state = b.clone();
-            async move { on_ended(&state, decode(&m.payload)?).await }
-        }),
-        consumer::spawn(js.clone(), viewers, cancel.clone(), move |m| {
-            let state = c.clone();
-            async move { on_viewers(&state, decode(&m.payload)?).await }
-        }),
-        consumer::spawn(js, replay, cancel, move |m| {
-            let state = d.clone();
-            async move { on_replay(&state, decode(&m.payload)?).await }
-        }),
-    ]
+    startup.consume(state, started, |state, event| async move {
+        on_started(&state, event).await
+    });
+    startup.consume(state, ended, |state, event| async move {
+        on_ended(&state, event).await
+    });
+    startup.consume(state, viewers, |state, event| async move {
+        on_viewers(&state, event).await
+    });
+    startup.consume(state, replay, |state, event| async move {
+        on_replay(&state, event).await
+    });
 }
 
 /// Applies `stream.started`.

@@ -10,11 +10,9 @@
 //! The first two apply the catalog's rule of which stream is the
 //! streamer's current one ([`crate::publishing`]).
 
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::rpc::{EnsureDraft, LookUpStreamOwner, ResolvePublish, StreamOwner, codes};
-use veza_live_platform::nats::{self, Refusal};
+use veza_live_platform::{nats::Refusal, service::Startup};
 
 use crate::{
     db::streams,
@@ -26,43 +24,22 @@ use crate::{
 const QUEUE: &str = "live-catalog";
 
 /// Starts the responders.
-pub async fn spawn(state: AppState, cancel: CancellationToken) -> Vec<JoinHandle<()>> {
-    let (owner_state, resolve_state, ensure_state) = (state.clone(), state.clone(), state.clone());
-    vec![
-        nats::respond::<LookUpStreamOwner, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel.clone(),
-            move |req| {
-                let state = owner_state.clone();
-                async move { stream_owner(&state, req.stream_id).await }
-            },
-        )
-        .await,
-        nats::respond::<ResolvePublish, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel.clone(),
-            move |req| {
-                let state = resolve_state.clone();
-                async move { publishing::stream_for_user(&state, &req, Purpose::Publish).await }
-            },
-        )
-        .await,
-        nats::respond::<EnsureDraft, _, _>(
-            state.nats.clone(),
-            &state.subjects,
-            QUEUE,
-            cancel,
-            move |req| {
-                let state = ensure_state.clone();
-                async move { publishing::stream_for_user(&state, &req, Purpose::EnsureDraft).await }
-            },
-        )
-        .await,
-    ]
+pub async fn spawn(startup: &mut Startup, state: &AppState) {
+    startup
+        .respond::<LookUpStreamOwner, _, _, _>(state, QUEUE, |state, req| async move {
+            stream_owner(&state, req.stream_id).await
+        })
+        .await;
+    startup
+        .respond::<ResolvePublish, _, _, _>(state, QUEUE, |state, req| async move {
+            publishing::stream_for_user(&state, &req, Purpose::Publish).await
+        })
+        .await;
+    startup
+        .respond::<EnsureDraft, _, _, _>(state, QUEUE, |state, req| async move {
+            publishing::stream_for_user(&state, &req, Purpose::EnsureDraft).await
+        })
+        .await;
 }
 
 async fn stream_owner(state: &AppState, stream_id: Uuid) -> Result<StreamOwner, Refusal> {
