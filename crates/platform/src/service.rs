@@ -167,13 +167,37 @@ impl Startup {
         self.late.clone()
     }
 
+    /// The shared start-up of a service with a database and NATS: connects
+    /// ([`Startup::connect`]), binds the HTTP listener with `/healthz`,
+    /// `/readyz` (pool and NATS), `/metrics` and `doc` at `/openapi.json`,
+    /// and relays the outbox when the service's migrations include it.
+    ///
+    /// Fails when cancelled before the database answered, when the pool or
+    /// the NATS client cannot be built, or when the listener cannot bind.
+    pub async fn begin(
+        cancel: CancellationToken,
+        common: &CommonConfig,
+        migrations: Migrations,
+        doc: &OpenApi,
+    ) -> anyhow::Result<(Self, Context, Http)> {
+        let mut startup = Self::new(cancel);
+        let ctx = startup.connect(common, migrations).await?;
+        let http = Http::bind(&common.base)?
+            .readiness(ctx.readiness())
+            .openapi(doc)?;
+        if migrations.shared.contains(&SharedTables::Outbox) {
+            startup.relay_outbox(&ctx);
+        }
+        Ok((startup, ctx, http))
+    }
+
     /// Migrates the database (retrying until it answers or the service is
     /// cancelled), opens the pool, connects to NATS and ensures the
     /// JetStream streams in the background.
     ///
     /// Fails when cancelled before the database answered or when the pool
     /// or the NATS client cannot be built.
-    pub async fn connect(
+    async fn connect(
         &mut self,
         common: &CommonConfig,
         migrations: Migrations,
@@ -201,7 +225,7 @@ impl Startup {
 
     /// Relays the outbox of `ctx` to JetStream until the HTTP drain is over,
     /// then flushes what is left.
-    pub fn relay_outbox(&mut self, ctx: &Context) {
+    fn relay_outbox(&mut self, ctx: &Context) {
         let relay = outbox::spawn_relay(
             ctx.pool.clone(),
             ctx.js.clone(),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{Application, Http, Migrations, Service, SharedTables, Startup};
+use veza_live_platform::service::{Application, Migrations, Service, SharedTables, Startup};
 
 pub use crate::config::Config;
 use crate::{
@@ -54,12 +54,14 @@ impl Service for ChatGateway {
     /// for the database.
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        let mut startup = Startup::new(cancel.clone());
-        let ctx = startup.connect(common, MIGRATIONS).await?;
-        let http = Http::bind(&common.base)?
-            .readiness(ctx.readiness())
-            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?
-            .many_sockets(config.max_connections);
+        let (mut startup, ctx, http) = Startup::begin(
+            cancel.clone(),
+            common,
+            MIGRATIONS,
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        )
+        .await?;
+        let http = http.many_sockets(config.max_connections);
         let (reporter, reporter_task) =
             ListenerReporter::spawn(ctx.js.clone(), ctx.subjects.clone(), startup.late_cancel());
         startup.late_task(reporter_task);

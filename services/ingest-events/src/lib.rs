@@ -27,9 +27,7 @@ use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{
-    self, Application, Http, Migrations, Service, SharedTables, Startup,
-};
+use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
 
 pub use crate::config::Config;
 use crate::state::{AppState, Leases, RtmpSettings};
@@ -64,12 +62,13 @@ impl Service for IngestEvents {
             .connect_timeout(Duration::from_secs(2))
             .build()?;
         let replays = replay::Replays::open(config.replay.clone()).await?;
-        let mut startup = Startup::new(cancel);
-        let ctx = startup.connect(common, MIGRATIONS).await?;
-        let http = Http::bind(&common.base)?
-            .readiness(ctx.readiness())
-            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;
-        startup.relay_outbox(&ctx);
+        let (mut startup, ctx, http) = Startup::begin(
+            cancel,
+            common,
+            MIGRATIONS,
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        )
+        .await?;
         let mut state = AppState::new(
             ctx,
             RtmpSettings {

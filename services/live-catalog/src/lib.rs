@@ -19,9 +19,7 @@ pub mod state;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{
-    self, Application, Http, Migrations, Service, SharedTables, Startup,
-};
+use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
 
 pub use crate::config::Config;
 use crate::state::AppState;
@@ -52,12 +50,13 @@ impl Service for LiveCatalog {
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
         let media = media::MediaStore::open(&config.media).await?;
-        let mut startup = Startup::new(cancel);
-        let ctx = startup.connect(common, MIGRATIONS).await?;
-        let http = Http::bind(&common.base)?
-            .readiness(ctx.readiness())
-            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;
-        startup.relay_outbox(&ctx);
+        let (mut startup, ctx, http) = Startup::begin(
+            cancel,
+            common,
+            MIGRATIONS,
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        )
+        .await?;
         let state = AppState {
             ctx,
             urls: db::streams::PublicUrls {

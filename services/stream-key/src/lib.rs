@@ -21,9 +21,7 @@ use std::sync::Arc;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{
-    self, Application, Http, Migrations, Service, SharedTables, Startup,
-};
+use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
 
 pub use crate::config::Config;
 use crate::{crypto::KeyCipher, state::AppState, throttle::GuessThrottle};
@@ -52,12 +50,13 @@ impl Service for StreamKey {
     /// for the database.
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        let mut startup = Startup::new(cancel);
-        let ctx = startup.connect(common, MIGRATIONS).await?;
-        let http = Http::bind(&common.base)?
-            .readiness(ctx.readiness())
-            .openapi(&<openapi::ApiDoc as utoipa::OpenApi>::openapi())?;
-        startup.relay_outbox(&ctx);
+        let (mut startup, ctx, http) = Startup::begin(
+            cancel,
+            common,
+            MIGRATIONS,
+            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        )
+        .await?;
         let state = AppState {
             ctx,
             cipher: KeyCipher::new(
