@@ -155,6 +155,27 @@ impl Migrations {
     }
 }
 
+#[doc(hidden)]
+pub use diesel_migrations::embed_migrations as __embed_migrations;
+
+/// A service database's [`Migrations`]: its own folder (relative to the
+/// service crate, embedded in the binary), the shared tables it uses and
+/// its advisory lock key.
+///
+/// `migrations!("../../migrations/chat", shared: [ProcessedEvents], lock: 0x7665)`
+#[macro_export]
+macro_rules! migrations {
+    ($folder:literal, shared: [$($shared:ident),* $(,)?], lock: $lock:expr $(,)?) => {{
+        const EMBEDDED: ::diesel_migrations::EmbeddedMigrations =
+            $crate::db::__embed_migrations!($folder);
+        $crate::db::Migrations {
+            own: || EMBEDDED,
+            shared: &[$($crate::db::SharedTables::$shared),*],
+            lock: $lock,
+        }
+    }};
+}
+
 /// Runs pending migrations once, holding `pg_advisory_lock(migrations.lock)`.
 ///
 /// Fails when the database is unreachable or a migration fails.

@@ -169,22 +169,22 @@ impl Startup {
 
     /// The shared start-up of a service with a database and NATS: connects
     /// ([`Startup::connect`]), binds the HTTP listener with `/healthz`,
-    /// `/readyz` (pool and NATS), `/metrics` and `doc` at `/openapi.json`,
+    /// `/readyz` (pool and NATS), `/metrics` and the document `D` at
+    /// `/openapi.json`,
     /// and relays the outbox when the service's migrations include it.
     ///
     /// Fails when cancelled before the database answered, when the pool or
     /// the NATS client cannot be built, or when the listener cannot bind.
-    pub async fn begin(
+    pub async fn begin<D: utoipa::OpenApi>(
         cancel: CancellationToken,
         common: &CommonConfig,
         migrations: Migrations,
-        doc: &OpenApi,
     ) -> anyhow::Result<(Self, Context, Http)> {
         let mut startup = Self::new(cancel);
         let ctx = startup.connect(common, migrations).await?;
         let http = Http::bind(&common.base)?
             .readiness(ctx.readiness())
-            .openapi(doc)?;
+            .openapi(&D::openapi())?;
         if migrations.shared.contains(&SharedTables::Outbox) {
             startup.relay_outbox(&ctx);
         }

@@ -19,9 +19,8 @@ pub mod ws;
 
 use std::sync::Arc;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{Application, Migrations, Service, SharedTables, Startup};
+use veza_live_platform::service::{Application, Migrations, Service, Startup};
 
 pub use crate::config::Config;
 use crate::{
@@ -29,16 +28,13 @@ use crate::{
     state::AppState,
 };
 
-/// The chat database's own migrations, embedded in the binary.
-const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/chat");
-
-/// What the chat database is migrated with: the shared tables it
-/// uses, then its own set, under its advisory lock key.
-pub const MIGRATIONS: Migrations = Migrations {
-    own: || EMBEDDED,
-    shared: &[SharedTables::ProcessedEvents],
+/// What the chat database is migrated with: the shared tables it uses,
+/// then its own set (embedded in the binary), under its advisory lock key.
+pub const MIGRATIONS: Migrations = veza_live_platform::migrations!(
+    "../../migrations/chat",
+    shared: [ProcessedEvents],
     lock: 0x7665_7a61_6c04,
-};
+);
 
 /// The chat-gateway service.
 pub struct ChatGateway;
@@ -54,13 +50,8 @@ impl Service for ChatGateway {
     /// for the database.
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        let (mut startup, ctx, http) = Startup::begin(
-            cancel.clone(),
-            common,
-            MIGRATIONS,
-            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        )
-        .await?;
+        let (mut startup, ctx, http) =
+            Startup::begin::<openapi::ApiDoc>(cancel.clone(), common, MIGRATIONS).await?;
         let http = http.many_sockets(config.max_connections);
         let (reporter, reporter_task) =
             ListenerReporter::spawn(ctx.js.clone(), ctx.subjects.clone(), startup.late_cancel());

@@ -24,24 +24,20 @@ pub mod tasks;
 use std::time::Duration;
 
 use actix_web::web;
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
+use veza_live_platform::service::{self, Application, Migrations, Service, Startup};
 
 pub use crate::config::Config;
 use crate::state::{AppState, Leases, RtmpSettings};
 
-/// The ingest_events database's own migrations, embedded in the binary.
-const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/ingest-events");
-
-/// What the ingest_events database is migrated with: the shared tables it
-/// uses, then its own set, under its advisory lock key.
-pub const MIGRATIONS: Migrations = Migrations {
-    own: || EMBEDDED,
-    shared: &[SharedTables::Outbox, SharedTables::ProcessedEvents],
+/// What the ingest_events database is migrated with: the shared tables it uses,
+/// then its own set (embedded in the binary), under its advisory lock key.
+pub const MIGRATIONS: Migrations = veza_live_platform::migrations!(
+    "../../migrations/ingest-events",
+    shared: [Outbox, ProcessedEvents],
     lock: 0x7665_7a61_6901,
-};
+);
 
 /// The ingest-events service.
 pub struct IngestEvents;
@@ -62,13 +58,8 @@ impl Service for IngestEvents {
             .connect_timeout(Duration::from_secs(2))
             .build()?;
         let replays = replay::Replays::open(config.replay.clone()).await?;
-        let (mut startup, ctx, http) = Startup::begin(
-            cancel,
-            common,
-            MIGRATIONS,
-            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        )
-        .await?;
+        let (mut startup, ctx, http) =
+            Startup::begin::<openapi::ApiDoc>(cancel, common, MIGRATIONS).await?;
         let mut state = AppState::new(
             ctx,
             RtmpSettings {

@@ -17,23 +17,19 @@ pub mod rpc;
 pub mod schema;
 pub mod state;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
+use veza_live_platform::service::{self, Application, Migrations, Service, Startup};
 
 pub use crate::config::Config;
 use crate::state::AppState;
 
-/// The live_catalog database's own migrations, embedded in the binary.
-const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/live-catalog");
-
-/// What the live_catalog database is migrated with: the shared tables it
-/// uses, then its own set, under its advisory lock key.
-pub const MIGRATIONS: Migrations = Migrations {
-    own: || EMBEDDED,
-    shared: &[SharedTables::Outbox, SharedTables::ProcessedEvents],
+/// What the live_catalog database is migrated with: the shared tables it uses,
+/// then its own set (embedded in the binary), under its advisory lock key.
+pub const MIGRATIONS: Migrations = veza_live_platform::migrations!(
+    "../../migrations/live-catalog",
+    shared: [Outbox, ProcessedEvents],
     lock: 0x7665_7a61_6c01,
-};
+);
 
 /// The live-catalog service.
 pub struct LiveCatalog;
@@ -50,13 +46,8 @@ impl Service for LiveCatalog {
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
         let media = media::MediaStore::open(&config.media).await?;
-        let (mut startup, ctx, http) = Startup::begin(
-            cancel,
-            common,
-            MIGRATIONS,
-            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        )
-        .await?;
+        let (mut startup, ctx, http) =
+            Startup::begin::<openapi::ApiDoc>(cancel, common, MIGRATIONS).await?;
         let state = AppState {
             ctx,
             urls: db::streams::PublicUrls {

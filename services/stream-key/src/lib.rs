@@ -18,24 +18,20 @@ pub mod throttle;
 
 use std::sync::Arc;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::service::{self, Application, Migrations, Service, SharedTables, Startup};
+use veza_live_platform::service::{self, Application, Migrations, Service, Startup};
 
 pub use crate::config::Config;
 use crate::{crypto::KeyCipher, state::AppState, throttle::GuessThrottle};
 
-/// The stream_key database's own migrations, embedded in the binary.
-const EMBEDDED: EmbeddedMigrations = embed_migrations!("../../migrations/stream-key");
-
-/// What the stream_key database is migrated with: the shared tables it
-/// uses, then its own set, under its advisory lock key.
-pub const MIGRATIONS: Migrations = Migrations {
-    own: || EMBEDDED,
-    shared: &[SharedTables::Outbox],
+/// What the stream_key database is migrated with: the shared tables it uses,
+/// then its own set (embedded in the binary), under its advisory lock key.
+pub const MIGRATIONS: Migrations = veza_live_platform::migrations!(
+    "../../migrations/stream-key",
+    shared: [Outbox],
     lock: 0x7665_7a61_6b01,
-};
+);
 
 /// The stream-key service.
 pub struct StreamKey;
@@ -50,13 +46,8 @@ impl Service for StreamKey {
     /// for the database.
     async fn build(config: Config, cancel: CancellationToken) -> anyhow::Result<Application> {
         let common = &config.common;
-        let (mut startup, ctx, http) = Startup::begin(
-            cancel,
-            common,
-            MIGRATIONS,
-            &<openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        )
-        .await?;
+        let (mut startup, ctx, http) =
+            Startup::begin::<openapi::ApiDoc>(cancel, common, MIGRATIONS).await?;
         let state = AppState {
             ctx,
             cipher: KeyCipher::new(
