@@ -8,6 +8,7 @@
 //! The binary is a thin `main.rs`; tests start [`ApiGateway`] on port 0.
 
 pub mod config;
+pub mod cors;
 pub mod openapi;
 pub mod proxy;
 pub mod rate_limit;
@@ -18,43 +19,15 @@ pub mod ws;
 
 use std::{sync::Arc, time::Duration};
 
-use actix_cors::Cors;
-use actix_web::{http::header, middleware::from_fn, web};
+use actix_web::web;
 use tokio_util::sync::CancellationToken;
-use veza_live_platform::{
-    config::AllowedOrigins,
-    routes::fallback,
-    service::{Application, Http, Service, Startup},
-};
+use veza_live_platform::service::{Application, Http, Service, Startup};
 
 pub use crate::config::Config;
 use crate::state::{AppState, Upstream};
 
 /// The api-gateway service.
 pub struct ApiGateway;
-
-/// CORS for the browser origins of `ALLOWED_ORIGINS` (none by default).
-fn cors(origins: &AllowedOrigins) -> Cors {
-    let cors = match origins {
-        AllowedOrigins::Any => Cors::default().allow_any_origin(),
-        AllowedOrigins::List(list) => list
-            .iter()
-            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin)),
-    };
-    cors.allowed_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("x-request-id"),
-            header::HeaderName::from_static("idempotency-key"),
-        ])
-        .expose_headers([
-            header::HeaderName::from_static("x-request-id"),
-            header::HeaderName::from_static("idempotency-replayed"),
-            header::RETRY_AFTER,
-        ])
-        .max_age(600)
-}
 
 impl Service for ApiGateway {
     type Config = Config;
@@ -117,32 +90,7 @@ impl Service for ApiGateway {
             cfg.app_data(state.clone())
                 .app_data(web::Data::new(client))
                 .app_data(shutdown.clone());
-            // Inside the shared access log: CORS, then the per-IP limit.
-            cfg.service(
-                web::scope("")
-                    .wrap(from_fn(rate_limit::limit))
-                    .wrap(cors(&origins))
-                    .configure(routes::health::configure)
-                    .route(
-                        "/api/v1/auth/dev-token",
-                        web::post().to(routes::dev_token::mint),
-                    )
-                    .route("/api/v1/openapi.json", web::get().to(routes::docs::openapi))
-                    .route("/api/docs", web::get().to(routes::docs::page))
-                    .route("/ws", web::get().to(ws::proxy))
-                    .route("/api/v1/live/streams", web::to(proxy::handle))
-                    .route("/api/v1/live/streams/{tail:.*}", web::to(proxy::handle))
-                    .route("/media/thumbnails/{tail:.*}", web::get().to(proxy::handle))
-                    .route("/media/thumbnails/{tail:.*}", web::head().to(proxy::handle))
-                    .route("/media/replays/{tail:.*}", web::get().to(proxy::handle))
-                    .route("/media/replays/{tail:.*}", web::head().to(proxy::handle))
-                    .configure(|cfg| {
-                        if let Some(client) = &web_client {
-                            web_client::configure(cfg, client);
-                        }
-                    })
-                    .default_service(web::to(fallback)),
-            );
+            routes::configure(cfg, &origins, web_client.as_ref());
         })
     }
 }

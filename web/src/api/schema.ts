@@ -391,7 +391,7 @@ export interface components {
             /** @description 1..=140 characters after trimming. Required. */
             title: string;
         };
-        /** @description What a message delete answers. */
+        /** @description What a delete answers: the id and that it is gone. */
         Deleted: {
             deleted: boolean;
             /** Format: uuid */
