@@ -2,29 +2,128 @@
 //! run at start-up under an advisory lock so that replicas starting
 //! together migrate once.
 
-use std::time::Duration;
+use std::{
+    ops::{Deref, DerefMut},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
-use diesel::{Connection, RunQueryDsl as _, sql_types::BigInt};
+use ::deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
+use diesel::{Connection, ConnectionError, IntoSql, RunQueryDsl as _, sql_types::BigInt};
 use diesel_async::{
-    AsyncPgConnection,
-    async_connection_wrapper::AsyncConnectionWrapper,
-    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
+    AsyncPgConnection, TransactionManager, async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::PoolError as ConnError,
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 
 use crate::retry::Backoff;
 
 /// The pool every request path uses.
-pub type DbPool = deadpool::Pool<AsyncPgConnection>;
+pub type DbPool = managed::Pool<PgManager>;
 /// A pooled connection.
-pub type DbConn = deadpool::Object<AsyncPgConnection>;
+pub type DbConn = managed::Object<PgManager>;
 /// Failure to get a connection (timeout, database down).
-pub type PoolError = deadpool::PoolError;
+pub type PoolError = managed::PoolError<ConnError>;
 
 /// How long a request waits for a pooled connection before answering 503.
 const POOL_WAIT: Duration = Duration::from_secs(3);
+
+/// A connection idle for longer than this is verified with a query before
+/// it is handed out (a server that went away without closing the socket).
+const VERIFY_IDLE: Duration = Duration::from_secs(1);
+
+/// Opens and recycles the pool's connections.
+///
+/// Handing out a connection costs no round trip to PostgreSQL: its driver
+/// task flags it when the socket closes (a restart, a killed backend) and
+/// a connection left in a broken transaction state is dropped; only one
+/// idle for longer than [`VERIFY_IDLE`] is checked with `SELECT 1`.
+pub struct PgManager {
+    url: String,
+    /// Where connections are opened and driven; the caller's runtime when
+    /// `None`.
+    runtime: Option<Handle>,
+}
+
+/// A pooled connection: dereferences to the diesel-async connection.
+pub struct PgConn {
+    conn: AsyncPgConnection,
+    closed: Arc<AtomicBool>,
+}
+
+impl Deref for PgConn {
+    type Target = AsyncPgConnection;
+
+    fn deref(&self) -> &AsyncPgConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        &mut self.conn
+    }
+}
+
+/// Opens a connection whose driver task, on the current runtime, flags it
+/// closed when its socket ends.
+async fn open(url: &str) -> Result<PgConn, ConnError> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| ConnError::ConnectionError(ConnectionError::BadConnection(e.to_string())))?;
+    let closed = Arc::new(AtomicBool::new(false));
+    let flag = closed.clone();
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(error = %error, "database connection closed");
+        }
+        flag.store(true, Ordering::Release);
+    });
+    let conn = AsyncPgConnection::try_from(client)
+        .await
+        .map_err(ConnError::ConnectionError)?;
+    Ok(PgConn { conn, closed })
+}
+
+impl managed::Manager for PgManager {
+    type Type = PgConn;
+    type Error = ConnError;
+
+    async fn create(&self) -> Result<PgConn, ConnError> {
+        let url = self.url.clone();
+        match &self.runtime {
+            Some(runtime) => runtime
+                .spawn(async move { open(&url).await })
+                .await
+                .map_err(|e| {
+                    ConnError::ConnectionError(ConnectionError::BadConnection(e.to_string()))
+                })?,
+            None => open(&url).await,
+        }
+    }
+
+    async fn recycle(&self, conn: &mut PgConn, metrics: &Metrics) -> RecycleResult<ConnError> {
+        let broken = <<AsyncPgConnection as diesel_async::AsyncConnection>::TransactionManager as TransactionManager<AsyncPgConnection>>::is_broken_transaction_manager(&mut conn.conn);
+        if std::thread::panicking() || broken || conn.closed.load(Ordering::Acquire) {
+            return Err(RecycleError::message("broken connection"));
+        }
+        if metrics.last_used() > VERIFY_IDLE {
+            diesel_async::RunQueryDsl::execute(
+                diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>()),
+                &mut conn.conn,
+            )
+            .await
+            .map_err(ConnError::QueryError)?;
+        }
+        Ok(())
+    }
+}
 
 /// A pool for one HTTP worker, built inside that worker: its connections
 /// are opened, and their driver tasks run, on the worker's own runtime, so
@@ -34,8 +133,13 @@ const POOL_WAIT: Duration = Duration::from_secs(3);
 ///
 /// Fails only when the pool configuration is invalid.
 pub fn worker_pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.expose_secret());
-    build(manager, max_size)
+    build(
+        PgManager {
+            url: url.expose_secret().to_owned(),
+            runtime: None,
+        },
+        max_size,
+    )
 }
 
 /// Connections in each worker's pool: the service's pool size split among
@@ -66,11 +170,8 @@ pub fn with_worker_pool<S: Clone + 'static>(
     }
 }
 
-fn build(
-    manager: AsyncDieselConnectionManager<AsyncPgConnection>,
-    max_size: usize,
-) -> anyhow::Result<DbPool> {
-    Ok(deadpool::Pool::builder(manager)
+fn build(manager: PgManager, max_size: usize) -> anyhow::Result<DbPool> {
+    Ok(managed::Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(POOL_WAIT))
         .create_timeout(Some(POOL_WAIT))
@@ -83,31 +184,19 @@ fn build(
 ///
 /// Fails only when the pool configuration is invalid.
 pub fn pool(url: &SecretString, max_size: usize) -> anyhow::Result<DbPool> {
-    let mut config = ManagerConfig::<AsyncPgConnection>::default();
     // A connection's driver task runs on the runtime that opened it. actix
     // gives each HTTP worker a runtime of its own and stops idle workers
     // first at shutdown, which closed connections that busy workers were
     // still using ("connection closed" on in-flight requests). Connections
     // are opened on the runtime that builds the pool, which lives until
     // the service exits.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        config.custom_setup = Box::new(move |url| {
-            let (runtime, url) = (runtime.clone(), url.to_owned());
-            Box::pin(async move {
-                runtime
-                    .spawn(async move {
-                        <AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url).await
-                    })
-                    .await
-                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
-            })
-        });
-    }
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-        url.expose_secret(),
-        config,
-    );
-    build(manager, max_size)
+    build(
+        PgManager {
+            url: url.expose_secret().to_owned(),
+            runtime: Handle::try_current().ok(),
+        },
+        max_size,
+    )
 }
 
 /// Tables the platform crate owns, shipped as migration sets of their
