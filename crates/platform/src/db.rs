@@ -95,6 +95,9 @@ impl managed::Manager for PgManager {
     type Type = PgConn;
     type Error = ConnError;
 
+    // Both futures are boxed: `Pool::get` holds them inline, and every
+    // task that awaits a connection (a chat socket's, for one) would carry
+    // their size (several KiB for a connect) for its whole life.
     async fn create(&self) -> Result<PgConn, ConnError> {
         let url = self.url.clone();
         match &self.runtime {
@@ -104,7 +107,7 @@ impl managed::Manager for PgManager {
                 .map_err(|e| {
                     ConnError::ConnectionError(ConnectionError::BadConnection(e.to_string()))
                 })?,
-            None => open(&url).await,
+            None => Box::pin(open(&url)).await,
         }
     }
 
@@ -114,10 +117,10 @@ impl managed::Manager for PgManager {
             return Err(RecycleError::message("broken connection"));
         }
         if metrics.last_used() > VERIFY_IDLE {
-            diesel_async::RunQueryDsl::execute(
+            Box::pin(diesel_async::RunQueryDsl::execute(
                 diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>()),
                 &mut conn.conn,
-            )
+            ))
             .await
             .map_err(ConnError::QueryError)?;
         }
