@@ -170,8 +170,8 @@ impl Startup {
     /// The shared start-up of a service with a database and NATS: connects
     /// ([`Startup::connect`]), binds the HTTP listener with `/healthz`,
     /// `/readyz` (pool and NATS), `/metrics` and the document `D` at
-    /// `/openapi.json`,
-    /// and relays the outbox when the service's migrations include it.
+    /// `/openapi.json`, and relays the outbox when the service's migrations
+    /// include it.
     ///
     /// Fails when cancelled before the database answered, when the pool or
     /// the NATS client cannot be built, or when the listener cannot bind.

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use uuid::Uuid;
 use veza_live_domain::StreamStatus;
 use veza_live_platform::{ApiError, auth::AuthUser, http};
@@ -55,5 +54,5 @@ pub async fn delete(
     state.outbox.wake();
     // Best effort, after the commit: a failure leaves files nothing links to.
     state.media.forget_stream(id);
-    Ok(http::ok(json!({"id": id, "deleted": true})))
+    Ok(http::ok(http::Deleted { id, deleted: true }))
 }
