@@ -9,7 +9,7 @@ markers). Every step is bounded in time; the whole run takes about ten
 minutes on 2 cores.
 
 Environment: TEST_DATABASE_URL, TEST_NATS_URL (scripts/infra.sh env test),
-BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,chat,cross
+BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,ingest,chat,cross
 runs a subset; BENCH_QUICK=1 shortens every step (for trying the harness).
 """
 
@@ -113,6 +113,11 @@ def cpu_total(pids):
 def psql(db_url, sql):
     subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", db_url, "-c", sql],
                    check=True, stdout=subprocess.DEVNULL, timeout=120)
+
+
+def psql_value(db_url, sql):
+    return subprocess.run(["psql", "-qtA", "-v", "ON_ERROR_STOP=1", db_url, "-c", sql],
+                          check=True, capture_output=True, text=True, timeout=120).stdout.strip()
 
 
 def db_url(name):
@@ -338,6 +343,139 @@ def run_rate(url, rate, duration, body=""):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# --- ingest events ----------------------------------------------------
+
+class Nats:
+    """The few words of the NATS protocol the ingest part needs: publish a
+    batch, and a request with its reply (the JetStream API)."""
+
+    def __init__(self, url):
+        from urllib.parse import urlparse
+        u = urlparse(url)
+        self.sock = socket.create_connection((u.hostname, u.port or 4222), timeout=10)
+        self.buf = b""
+        self.sid = 0
+        self.line()  # INFO
+        self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n')
+        self.flush()
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("NATS closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def read(self, n):
+        while len(self.buf) < n + 2:
+            self.buf += self.sock.recv(65536)
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def flush(self):
+        self.sock.sendall(b"PING\r\n")
+        while (line := self.line()) != b"PONG":
+            if line.startswith(b"-ERR"):
+                raise RuntimeError(line.decode())
+
+    def publish_all(self, subject, payloads):
+        """Core-NATS publishes (the stream stores them), sent in large writes."""
+        head = subject.encode()
+        for i in range(0, len(payloads), 2000):
+            self.sock.sendall(b"".join(b"PUB %s %d\r\n%s\r\n" % (head, len(p), p)
+                                       for p in payloads[i:i + 2000]))
+        self.flush()
+
+    def request(self, subject, body=b""):
+        self.sid += 1
+        inbox = f"_INBOX.bench{uuid.uuid4().hex}"
+        self.sock.sendall(f"SUB {inbox} {self.sid}\r\nUNSUB {self.sid} 1\r\n"
+                          f"PUB {subject} {inbox} {len(body)}\r\n".encode() + body + b"\r\n")
+        while True:
+            line = self.line()
+            if line == b"PING":
+                self.sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"MSG "):
+                data = self.read(int(line.split()[-1]))
+                if line.split()[1].decode() == inbox:
+                    return json.loads(data)
+            elif line.startswith(b"-ERR"):
+                raise RuntimeError(line.decode())
+
+
+INGEST_EVENTS = 20_000
+
+
+def ingest_payloads(kind, stream_id, count):
+    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return [json.dumps({"v": 1, "event_id": str(uuid.uuid4()), "occurred_at": now,
+                        "type": kind, "stream_id": stream_id,
+                        "listener_id": f"bench-listener-{n}"}).encode()
+            for n in range(count)]
+
+
+def bench_ingest():
+    log("ingest events: listener_joined / listener_left over live.ingest.events, "
+        "each one a transaction in ingest-events' database")
+    prefix = "b" + uuid.uuid4().hex[:10]
+    database = create_db("ingest")
+    port = free_port()
+    env = common_env(database, prefix, port)
+    env.update({"INTERNAL_TOKEN": "bench-internal-token-0123456789"})
+    proc = None
+    nats = Nats(NATS)
+    stream = f"{prefix.upper()}_LIVE_INGEST"
+    info = f"$JS.API.CONSUMER.INFO.{stream}.ingest-events-ingest"
+    try:
+        proc = start("ingest-events", [str(BIN_DIR / "ingest-events")], env, port)
+        deadline = time.time() + 30
+        while "error" in nats.request(info):
+            if time.time() > deadline:
+                raise RuntimeError("ingest-events' consumer did not appear")
+            time.sleep(0.2)
+        # One live stream reported over NATS: every listener event renews
+        # its lease, as the stream server's would.
+        stream_id = str(uuid.uuid4())
+        psql(db_url(database),
+             "INSERT INTO ingest_sessions (id, stream_id, user_id, source, status, started_at, "
+             f"lease_expires_at) VALUES (gen_random_uuid(), '{stream_id}', gen_random_uuid(), "
+             "'nats', 'active', now(), now() + interval '1 hour')")
+        count = seconds(INGEST_EVENTS, 2_000)
+        phases = {}
+        for kind, rows_after in (("listener_joined", count), ("listener_left", 0)):
+            payloads = ingest_payloads(kind, stream_id, count)
+            cpu_before = sum(cpu(proc.pid))
+            t0 = time.time()
+            nats.publish_all(f"{prefix}.live.ingest.events", payloads)
+            published = time.time() - t0
+            while True:
+                c = nats.request(info)
+                if c.get("num_pending") == 0 and c.get("num_ack_pending") == 0:
+                    break
+                if time.time() - t0 > 120:
+                    raise RuntimeError(f"ingest-events did not drain: {c}")
+                time.sleep(0.02)
+            elapsed = time.time() - t0
+            used = sum(cpu(proc.pid)) - cpu_before
+            rows = int(psql_value(db_url(database), "SELECT count(*) FROM listeners"))
+            phases[kind] = {
+                "events": count, "seconds": round(elapsed, 3),
+                "publish_seconds": round(published, 3),
+                "events_per_s": count / elapsed, "cpu_us_per_event": used * 1e6 / count,
+                "listener_rows": rows, "rows_expected": rows_after,
+            }
+            log(f"  {kind}: {count} events in {elapsed:.2f} s ({count / elapsed:,.0f}/s, "
+                f"published in {published:.2f} s), {used * 1e6 / count:.0f} µs CPU/event, "
+                f"listener rows {rows} (expected {rows_after})")
+        RESULTS["ingest"] = phases
+    finally:
+        if proc:
+            stop(proc)
+        drop_db(database)
+
+
 # --- chat --------------------------------------------------------------
 
 def chat_bench(server, sockets, messages, rate, instances=1):
@@ -394,7 +532,7 @@ def main():
     started = time.time()
     try:
         for part, fn in (("catalog", bench_catalog), ("onpublish", bench_onpublish),
-                         ("chat", bench_chat), ("cross", bench_cross)):
+                         ("ingest", bench_ingest), ("chat", bench_chat), ("cross", bench_cross)):
             if wanted(part):
                 t0 = time.time()
                 fn()

@@ -87,6 +87,35 @@ def onpublish(r, out):
     ]
 
 
+def ingest(r, out):
+    phases = r.get("ingest")
+    if not phases:
+        return
+    out += [
+        "### Ingest events with database writes",
+        "",
+        "`live.ingest.events` as the Veza stream server sends them: one live stream reported "
+        "over NATS, a batch of `listener_joined` events published at once (each a distinct "
+        "listener), then their `listener_left`; timed from the first publish until "
+        "ingest-events' durable consumer has acknowledged the last one. Every event is one "
+        "transaction in ingest-events' database (its ledger row, the presence row, the "
+        "session's lease); the listener rows are counted afterwards.",
+        "",
+        "| events | events/s | µs CPU/event (ingest-events) | listener rows after (expected) | target |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("listener_joined", "listener_left"):
+        p = phases.get(kind)
+        if not p:
+            continue
+        ok = p["events_per_s"] >= 20_000 and p["listener_rows"] == p["rows_expected"]
+        out.append(
+            f"| {fmt(p['events'])} `{kind}` in {p['seconds']:.2f} s | {fmt(p['events_per_s'])} "
+            f"| {fmt(p['cpu_us_per_event'])} | {fmt(p['listener_rows'])} "
+            f"({fmt(p['rows_expected'])}) | ≥ 20,000/s, every row: {verdict(ok)} |")
+    out.append("")
+
+
 def chat(r, out):
     runs = r.get("chat", {}).get("runs")
     if runs:
@@ -174,6 +203,7 @@ def main():
     ]
     catalog(r, out)
     onpublish(r, out)
+    ingest(r, out)
     chat(r, out)
     out.append(END)
     block = "\n".join(out)

@@ -3,7 +3,7 @@
 # brings up the test PostgreSQL and NATS when they are not running (and
 # leaves them as found), then runs bench/bench.py. Bounded: about ten
 # minutes on 2 cores once built. Not part of `make test` or CI.
-#   BENCH_ONLY=catalog,onpublish,chat,cross   a subset
+#   BENCH_ONLY=catalog,onpublish,ingest,chat,cross   a subset
 #   BENCH_QUICK=1                             every step shortened
 #   BENCH_RUST_LOG=warn                       the services' log filter (default info)
 set -euo pipefail

@@ -60,13 +60,23 @@ impl Leases {
         chrono::Duration::from_std(self.listeners).unwrap_or(chrono::Duration::seconds(15))
     }
 
-    /// When a session of `source` renewed now expires.
-    pub fn until(&self, source: Source) -> DateTime<Utc> {
+    fn of(&self, source: Source) -> chrono::Duration {
         let lease = match source {
             Source::Rtmp => self.rtmp,
             Source::Nats | Source::Http => self.events,
         };
-        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(15))
+        chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(15))
+    }
+
+    /// When a session of `source` renewed now expires.
+    pub fn until(&self, source: Source) -> DateTime<Utc> {
+        Utc::now() + self.of(source)
+    }
+
+    /// How far a listener event may leave a session's lease short of a
+    /// full renewal: a quarter of the lease, at most a second.
+    pub fn renewal_step(&self, source: Source) -> chrono::Duration {
+        (self.of(source) / 4).min(chrono::Duration::seconds(1))
     }
 }
 

@@ -201,6 +201,96 @@ async fn listeners_are_a_set_and_duplicate_events_apply_once() {
     s.w.stop().await;
 }
 
+/// When the live session of a stream reported over HTTP expires.
+async fn lease_of(db: &TestDb, stream_id: &str) -> chrono::DateTime<Utc> {
+    use diesel::{ExpressionMethods, QueryDsl};
+    use diesel_async::RunQueryDsl;
+    use veza_live_ingest_events::schema::ingest_sessions::dsl;
+    let mut conn = db.connect().await;
+    dsl::ingest_sessions
+        .filter(dsl::stream_id.eq(Uuid::parse_str(stream_id).expect("uuid")))
+        .filter(dsl::status.eq("active"))
+        .select(dsl::lease_expires_at)
+        .first(&mut conn)
+        .await
+        .expect("the active session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listener_events_of_one_stream_all_count_and_renew_its_session_at_most_once_per_step() {
+    // A 2 s lease: a listener event renews it when half a second of it has run.
+    let s = setup(&[("EVENT_SESSION_LEASE_S", "2")]).await;
+    let (_, token) = user("dj");
+    let id = new_stream(&s.w, &token).await;
+    let started = json!({"type": "stream_started", "stream_id": id});
+    let res = post_event(&s.ingest.http, started).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+
+    // Many listeners of one stream at once: none waits on another's
+    // session lock for long, none deadlocks, every one counts.
+    let joins = (0..64).map(|n| {
+        let body =
+            json!({"type": "listener_joined", "stream_id": id, "listener_id": format!("l{n}")});
+        let http = &s.ingest.http;
+        async move { post_event(http, body).await.status }
+    });
+    let statuses = futures::future::join_all(joins).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    wait_for(&s.w, &id, &token, "64 viewers", |v| v["viewer_count"] == 64).await;
+
+    // Right after an event (which renewed the lease or found it fresh),
+    // the next one leaves the lease as it is...
+    for (n, listener) in ["l0", "extra"].into_iter().enumerate() {
+        let kind = if n == 0 {
+            "listener_left"
+        } else {
+            "listener_joined"
+        };
+        let body = json!({"type": kind, "stream_id": id, "listener_id": listener});
+        assert_eq!(
+            post_event(&s.ingest.http, body).await.status,
+            StatusCode::OK
+        );
+    }
+    let first = lease_of(&s.ingest_db, &id).await;
+    let again = json!({"type": "listener_left", "stream_id": id, "listener_id": "extra"});
+    assert_eq!(
+        post_event(&s.ingest.http, again).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        lease_of(&s.ingest_db, &id).await,
+        first,
+        "renewed again within the step"
+    );
+    // ...and listener events alone keep the session live past its lease.
+    for n in 1..6 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let left =
+            json!({"type": "listener_left", "stream_id": id, "listener_id": format!("l{n}")});
+        assert_eq!(
+            post_event(&s.ingest.http, left).await.status,
+            StatusCode::OK
+        );
+    }
+    assert!(
+        lease_of(&s.ingest_db, &id).await > first,
+        "the lease moved on"
+    );
+    assert_eq!(
+        stream(&s.w, &id, &token).await["status"],
+        "live",
+        "renewed by listener events"
+    );
+    wait_for(&s.w, &id, &token, "58 viewers", |v| v["viewer_count"] == 58).await;
+    s.ingest.stop().await;
+    s.w.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_before_its_started_leaves_the_stream_ended() {
     let s = setup(&[]).await;

@@ -95,6 +95,23 @@ pub async fn active_of_stream(
         .optional()
 }
 
+/// The active session of a stream, share-locked: listener events of one
+/// stream proceed side by side, and ending the session waits for them
+/// (its listeners are cleared after the last one commits).
+pub async fn active_of_stream_shared(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+) -> QueryResult<Option<SessionRow>> {
+    ingest_sessions::table
+        .filter(ingest_sessions::stream_id.eq(stream_id))
+        .filter(ingest_sessions::status.eq(SessionStatus::Active))
+        .for_share()
+        .select(SessionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The active sessions of a streamer, locked.
 pub async fn active_of_user(
     conn: &mut AsyncPgConnection,
@@ -178,6 +195,33 @@ pub async fn renew(
         ))
         .execute(conn)
         .await
+}
+
+/// Extends the lease of a stream's active session reported over NATS or
+/// HTTP to `until`, unless a renewal less than `step` ago already did: a
+/// popular stream's listener events would otherwise all update (and queue
+/// on the lock of) its one session row. Run before [`active_of_stream_shared`]
+/// in a transaction, so that the row's exclusive lock, when taken, comes
+/// first and two listener events cannot deadlock.
+pub async fn renew_events_session_if_due(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    until: DateTime<Utc>,
+    step: chrono::Duration,
+) -> QueryResult<usize> {
+    diesel::update(
+        ingest_sessions::table
+            .filter(ingest_sessions::stream_id.eq(stream_id))
+            .filter(ingest_sessions::status.eq(SessionStatus::Active))
+            .filter(ingest_sessions::source.ne(Source::Rtmp))
+            .filter(ingest_sessions::lease_expires_at.lt(until - step)),
+    )
+    .set((
+        ingest_sessions::last_seen_at.eq(Utc::now()),
+        ingest_sessions::lease_expires_at.eq(until),
+    ))
+    .execute(conn)
+    .await
 }
 
 /// Ends a session.

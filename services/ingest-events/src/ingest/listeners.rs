@@ -1,6 +1,7 @@
 //! `listener_joined` / `listener_left`: presence sets per live stream.
 //! Any event of a stream renews the lease of a session reported over NATS
-//! or HTTP.
+//! or HTTP (at most once per renewal step, so that a popular stream's
+//! events do not all queue on its session row).
 
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
@@ -43,14 +44,11 @@ pub async fn join(
     let mut conn = state.pool.get().await?;
     let joined = conn
         .transaction(async |conn| {
-            let Some(session) = sessions::active_of_stream(conn, stream_id).await? else {
+            if renew_and_find(state, conn, stream_id).await?.is_none() {
                 return Ok::<_, IngestError>(Joined::NotLive);
-            };
+            }
             if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok(Joined::AlreadyThere);
-            }
-            if session.source != Source::Rtmp {
-                sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
             }
             Ok(
                 if listeners::join(conn, stream_id, listener_id, lease).await? {
@@ -73,6 +71,25 @@ pub async fn join(
     Ok(joined)
 }
 
+/// Renews the lease of the stream's session reported over NATS or HTTP
+/// (at most once per [`crate::state::Leases::renewal_step`]), then finds
+/// that session, share-locked.
+async fn renew_and_find(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    stream_id: Uuid,
+) -> diesel::QueryResult<Option<sessions::SessionRow>> {
+    let leases = &state.leases;
+    sessions::renew_events_session_if_due(
+        conn,
+        stream_id,
+        leases.until(Source::Nats),
+        leases.renewal_step(Source::Nats),
+    )
+    .await?;
+    sessions::active_of_stream_shared(conn, stream_id).await
+}
+
 /// Removes a listener; true when it was there.
 ///
 /// Fails when the database is unavailable.
@@ -88,11 +105,7 @@ pub async fn leave(
             if !first_delivery(conn, LEDGER, origin.event_id).await? {
                 return Ok::<_, IngestError>(false);
             }
-            if let Some(session) = sessions::active_of_stream(conn, stream_id).await?
-                && session.source != Source::Rtmp
-            {
-                sessions::renew(conn, session.id, state.leases.until(origin.source)).await?;
-            }
+            renew_and_find(state, conn, stream_id).await?;
             Ok(listeners::leave(conn, stream_id, listener_id).await?)
         })
         .await?;
