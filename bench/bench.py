@@ -9,8 +9,9 @@ markers). Every step is bounded in time; the whole run takes about ten
 minutes on 2 cores.
 
 Environment: TEST_DATABASE_URL, TEST_NATS_URL (scripts/infra.sh env test),
-BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,ingest,chat,cross
-runs a subset; BENCH_QUICK=1 shortens every step (for trying the harness).
+BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,ingest,chat,
+cross,rooms runs a subset; BENCH_QUICK=1 shortens every step (for trying the
+harness).
 """
 
 import json
@@ -405,7 +406,7 @@ class Nats:
                 raise RuntimeError(line.decode())
 
 
-INGEST_EVENTS = 20_000
+INGEST_EVENTS = 100_000
 
 
 def ingest_payloads(kind, stream_id, count):
@@ -418,7 +419,7 @@ def ingest_payloads(kind, stream_id, count):
 
 def bench_ingest():
     log("ingest events: listener_joined / listener_left over live.ingest.events, "
-        "each one a transaction in ingest-events' database")
+        "written to ingest-events' database")
     prefix = "b" + uuid.uuid4().hex[:10]
     database = create_db("ingest")
     port = free_port()
@@ -521,6 +522,41 @@ def bench_cross():
     RESULTS["chat"]["cross"] = {str(k): v for k, v in runs.items()}
 
 
+ROOMS, ROOM_USERS, ROOMS_RATE = 100, 20, 7000
+
+
+def rooms_bench(server, round_, duration):
+    path = OUT / f"rooms-{server}-{ROOMS}x{ROOM_USERS}-{ROOMS_RATE}-{round_}.json"
+    args = [str(BIN_DIR / "chat-bench"), "rooms", "--server", server,
+            "--rooms", str(ROOMS), "--users", str(ROOM_USERS), "--rate", str(ROOMS_RATE),
+            "--seconds", str(duration), "--procs", "1",
+            "--node-script", str(PEERS / "chat.js"), "--logs", str(LOGS), "--json", str(path)]
+    env = dict(os.environ, TEST_DATABASE_URL=PG, TEST_NATS_URL=NATS)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT)
+    (LOGS / path.with_suffix(".out").name).write_text(out.stdout + out.stderr)
+    if out.returncode != 0:
+        raise RuntimeError(f"chat-bench rooms failed: {out.stderr[-800:]}")
+    result = json.loads(path.read_text())
+    log(f"  {server} round {round_}: {result['offered_per_s']:.0f}/s offered, "
+        f"{result['accepted_per_s']:.0f}/s accepted ({result['accepted']} of {result['sent']}, "
+        f"refused {result['refused']}), send→ack p50 {result['ack_p50_ms']:.1f} p99 "
+        f"{result['ack_p99_ms']:.1f} ms, created_at→others p50 {result['commit_p50_ms']:.1f} p99 "
+        f"{result['commit_p99_ms']:.1f} ms, persisted {result['persisted']}, "
+        f"{result['cpu_us_per_message']:.0f} µs CPU/message")
+    return result
+
+
+def bench_rooms():
+    log(f"chat: {ROOMS} rooms × {ROOM_USERS} users at {ROOMS_RATE:,} messages/s, ours and the "
+        "Node.js peer alternating")
+    runs = {"ours": [], "node": []}
+    duration = seconds(10, 3)
+    for round_ in (1, 2):
+        for server in ("ours", "node"):
+            runs[server].append(rooms_bench(server, round_, duration))
+    RESULTS["rooms"] = runs
+
+
 # --- report ------------------------------------------------------------
 
 def main():
@@ -532,7 +568,8 @@ def main():
     started = time.time()
     try:
         for part, fn in (("catalog", bench_catalog), ("onpublish", bench_onpublish),
-                         ("ingest", bench_ingest), ("chat", bench_chat), ("cross", bench_cross)):
+                         ("ingest", bench_ingest), ("chat", bench_chat), ("cross", bench_cross),
+                         ("rooms", bench_rooms)):
             if wanted(part):
                 t0 = time.time()
                 fn()

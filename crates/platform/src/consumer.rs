@@ -94,6 +94,37 @@ pub async fn first_delivery(
     Ok(inserted == 1)
 }
 
+/// Records that `consumer` handled each of `event_ids` in one statement;
+/// the ones it had not handled before.
+///
+/// Fails when the insert fails.
+pub async fn first_deliveries(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_ids: &[Uuid],
+) -> QueryResult<std::collections::HashSet<Uuid>> {
+    use diesel::ExpressionMethods;
+    if event_ids.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let values: Vec<_> = event_ids
+        .iter()
+        .map(|&id| {
+            (
+                processed_events::consumer.eq(consumer),
+                processed_events::event_id.eq(id),
+            )
+        })
+        .collect();
+    let fresh: Vec<Uuid> = diesel::insert_into(processed_events::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning(processed_events::event_id)
+        .get_results(conn)
+        .await?;
+    Ok(fresh.into_iter().collect())
+}
+
 /// Whether `consumer` already handled `event_id` (a read-only check before
 /// remote calls; [`first_delivery`] stays the authority inside the effect's
 /// transaction).
@@ -133,18 +164,18 @@ async fn open(js: &jetstream::Context, spec: &ConsumerSpec) -> anyhow::Result<pu
     Ok(consumer.messages().await?)
 }
 
-/// Consumes until `cancel` fires, reopening the consumer after errors.
-pub fn spawn<F, Fut>(
+/// Consumes until `cancel` fires, reopening the consumer after errors;
+/// `drain` takes each opened consumer's messages until they end.
+fn run<D, DFut>(
     js: jetstream::Context,
     spec: ConsumerSpec,
     cancel: CancellationToken,
-    handler: F,
+    drain: D,
 ) -> JoinHandle<()>
 where
-    F: Fn(jetstream::Message) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), HandleError>> + Send + 'static,
+    D: Fn(pull::Stream, &'static str, CancellationToken) -> DFut + Send + 'static,
+    DFut: Future<Output = ()> + Send,
 {
-    let handler = Arc::new(handler);
     tokio::spawn(async move {
         let mut backoff = Backoff::standard();
         while !cancel.is_cancelled() {
@@ -161,24 +192,110 @@ where
                     continue;
                 }
             };
-            let durable = spec.durable;
-            let run = messages
-                .take_until(cancel.cancelled())
-                .for_each_concurrent(spec.concurrency, |message| {
-                    let handler = handler.clone();
-                    async move {
-                        match message {
-                            Ok(message) => handle_one(durable, message, handler.as_ref()).await,
-                            Err(error) => tracing::warn!(error = %error, consumer = %durable, "consumer stream error"),
-                        }
-                    }
-                });
-            run.await;
+            drain(messages, spec.durable, cancel.clone()).await;
             if !cancel.is_cancelled() {
                 tokio::time::sleep(backoff.delay()).await;
             }
         }
     })
+}
+
+/// Consumes until `cancel` fires, reopening the consumer after errors;
+/// up to `spec.concurrency` messages are handled at once.
+pub fn spawn<F, Fut>(
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    cancel: CancellationToken,
+    handler: F,
+) -> JoinHandle<()>
+where
+    F: Fn(jetstream::Message) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandleError>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    let concurrency = spec.concurrency;
+    run(js, spec, cancel, move |messages, durable, cancel| {
+        let handler = handler.clone();
+        messages
+            .take_until(cancel.cancelled_owned())
+            .for_each_concurrent(concurrency, move |message| {
+                let handler = handler.clone();
+                async move {
+                    match message {
+                        Ok(message) => handle_one(durable, message, handler.as_ref()).await,
+                        Err(error) => tracing::warn!(error = %error, consumer = %durable, "consumer stream error"),
+                    }
+                }
+            })
+    })
+}
+
+/// Like [`spawn`], but the messages that are ready together (at most
+/// `max`) go to `handler` as one batch, so that it can apply them in one
+/// transaction; it answers one outcome per message, in order, and each
+/// message is acknowledged (or redelivered) by its own. Up to
+/// `spec.concurrency` batches are handled at once.
+pub fn spawn_batches<F, Fut>(
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    max: usize,
+    cancel: CancellationToken,
+    handler: F,
+) -> JoinHandle<()>
+where
+    F: Fn(Vec<jetstream::Message>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Vec<Result<(), HandleError>>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    let concurrency = spec.concurrency;
+    run(js, spec, cancel, move |messages, durable, cancel| {
+        let handler = handler.clone();
+        messages
+            .take_until(cancel.cancelled_owned())
+            .ready_chunks(max.max(1))
+            .for_each_concurrent(concurrency, move |chunk| {
+                let handler = handler.clone();
+                async move {
+                    let mut batch = Vec::with_capacity(chunk.len());
+                    for message in chunk {
+                        match message {
+                            Ok(message) => batch.push(message),
+                            Err(error) => tracing::warn!(error = %error, consumer = %durable, "consumer stream error"),
+                        }
+                    }
+                    if !batch.is_empty() {
+                        handle_batch(durable, batch, handler.as_ref()).await;
+                    }
+                }
+            })
+    })
+}
+
+async fn handle_batch<F, Fut>(durable: &str, batch: Vec<jetstream::Message>, handler: &F)
+where
+    F: Fn(Vec<jetstream::Message>) -> Fut,
+    Fut: Future<Output = Vec<Result<(), HandleError>>>,
+{
+    let span = tracing::info_span!(
+        "event.consume",
+        otel.name = %batch[0].subject,
+        otel.kind = "consumer",
+        consumer = %durable,
+        messages = batch.len(),
+    );
+    for message in &batch {
+        telemetry::link_from_nats(&span, message.headers.as_ref());
+    }
+    let ackers = batch.clone();
+    let outcomes = handler(batch).instrument(span.clone()).await;
+    let _enter = span.enter();
+    let mut outcomes = outcomes.into_iter();
+    for acker in ackers {
+        let outcome = outcomes
+            .next()
+            .unwrap_or_else(|| Err(HandleError::Retry("no outcome for the message".into())));
+        settle(durable, &acker, outcome).await;
+    }
 }
 
 async fn handle_one<F, Fut>(durable: &str, message: jetstream::Message, handler: &F)
@@ -193,10 +310,16 @@ where
         consumer = %durable,
     );
     telemetry::continue_from_nats(&span, message.headers.as_ref());
-    let subject = message.subject.to_string();
     let acker = message.clone();
     let outcome = handler(message).instrument(span.clone()).await;
     let _enter = span.enter();
+    settle(durable, &acker, outcome).await;
+}
+
+/// Acknowledges a handled message, terminates a rejected one, asks for a
+/// retried one again in a second; counts the outcome.
+async fn settle(durable: &str, acker: &jetstream::Message, outcome: Result<(), HandleError>) {
+    let subject = &acker.subject;
     let (label, ack) = match outcome {
         Ok(()) => ("applied", acker.ack().await),
         Err(HandleError::Rejected(reason)) => {

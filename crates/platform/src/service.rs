@@ -266,6 +266,63 @@ impl Startup {
         self.task(task);
     }
 
+    /// Like [`Startup::consume`], but the messages ready together (at most
+    /// `max`) reach `handler` as one batch of decoded events, which answers
+    /// one outcome per event, in order ([`consumer::spawn_batches`]). A
+    /// message that does not decode is rejected by itself.
+    pub fn consume_batches<P, S, F, Fut>(
+        &mut self,
+        state: &S,
+        spec: consumer::ConsumerSpec,
+        max: usize,
+        handler: F,
+    ) where
+        P: serde::de::DeserializeOwned + Send + 'static,
+        S: Deref<Target = Context> + Clone + Send + Sync + 'static,
+        F: Fn(S, Vec<veza_live_domain::events::Event<P>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Result<(), consumer::HandleError>>> + Send + 'static,
+    {
+        let js = state.js.clone();
+        let state = state.clone();
+        let handler = std::sync::Arc::new(handler);
+        let task = consumer::spawn_batches(js, spec, max, self.cancel(), move |messages| {
+            let (state, handler) = (state.clone(), handler.clone());
+            async move {
+                let decoded: Vec<_> = messages
+                    .iter()
+                    .map(|m| consumer::decode::<P>(&m.payload))
+                    .collect();
+                let mut outcomes: Vec<Result<(), consumer::HandleError>> =
+                    Vec::with_capacity(decoded.len());
+                let mut events = Vec::with_capacity(decoded.len());
+                let mut slots = Vec::with_capacity(decoded.len());
+                for (n, event) in decoded.into_iter().enumerate() {
+                    match event {
+                        Ok(event) => {
+                            events.push(event);
+                            slots.push(n);
+                            outcomes.push(Ok(()));
+                        }
+                        Err(rejected) => outcomes.push(Err(rejected)),
+                    }
+                }
+                if !events.is_empty() {
+                    let handled = handler(state, events).await;
+                    let mut handled = handled.into_iter();
+                    for n in slots {
+                        outcomes[n] = handled.next().unwrap_or_else(|| {
+                            Err(consumer::HandleError::Retry(
+                                "no outcome for the event".into(),
+                            ))
+                        });
+                    }
+                }
+                outcomes
+            }
+        });
+        self.task(task);
+    }
+
     /// Answers `R` in the queue group `queue` (the service's name, shared
     /// by its replicas) until [`Startup::cancel`] fires: each request is
     /// handled by `handler` with its own copy of `state`.

@@ -6,7 +6,7 @@
 use opentelemetry::{
     global,
     propagation::{Extractor, Injector},
-    trace::TracerProvider as _,
+    trace::{TraceContextExt as _, TracerProvider as _},
 };
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
@@ -109,6 +109,18 @@ pub fn continue_from_nats(span: &tracing::Span, headers: Option<&async_nats::Hea
     if let Some(headers) = headers {
         let cx = global::get_text_map_propagator(|p| p.extract(&NatsExtractor(headers)));
         let _ = span.set_parent(cx);
+    }
+}
+
+/// Links `span` to the trace a NATS message carries in its headers (for a
+/// span that handles many messages at once).
+pub fn link_from_nats(span: &tracing::Span, headers: Option<&async_nats::HeaderMap>) {
+    if let Some(headers) = headers {
+        let cx = global::get_text_map_propagator(|p| p.extract(&NatsExtractor(headers)));
+        let link = cx.span().span_context().clone();
+        if link.is_valid() {
+            span.add_link(link);
+        }
     }
 }
 

@@ -292,6 +292,88 @@ async fn listener_events_of_one_stream_all_count_and_renew_its_session_at_most_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listener_events_queued_on_nats_apply_together_in_order_and_once() {
+    let s = setup(&[]).await;
+    let (_, token) = user("dj");
+    let id = new_stream(&s.w, &token).await;
+    let started = json!({"type": "stream_started", "stream_id": id});
+    assert_eq!(
+        post_event(&s.ingest.http, started).await.status,
+        StatusCode::OK
+    );
+    wait_for(&s.w, &id, &token, "live", |v| v["status"] == "live").await;
+    // Queued while ingest-events is down, so that they arrive together.
+    s.ingest.stop().await;
+    let js = async_nats::jetstream::new(s.w.nats.clone());
+    let stream_id = Uuid::parse_str(&id).expect("uuid");
+    let event = |kind, listener: &str, lease: Option<String>| {
+        Event::new(
+            IngestEvent {
+                kind,
+                stream_key: None,
+                stream_id: Some(stream_id),
+                listener_id: Some(listener.to_owned()),
+                client_addr: None,
+                lease,
+            },
+            Utc::now(),
+        )
+    };
+    let (joined, left) = (
+        IngestEventType::ListenerJoined,
+        IngestEventType::ListenerLeft,
+    );
+    let twice = event(joined, "a", None);
+    let mut not_live = event(joined, "z", None);
+    not_live.payload.stream_id = Some(Uuid::new_v4());
+    let events = [
+        twice.clone(),
+        // The same event again (no message id, so NATS keeps both).
+        twice,
+        event(joined, "b", None),
+        event(left, "a", None),
+        event(joined, "a", Some("holder-1".into())),
+        event(left, "b", None),
+        // Rejected: a lease holder name longer than 64 characters.
+        event(joined, "c", Some("h".repeat(65))),
+        not_live,
+        event(joined, "d", None),
+        event(left, "never-there", None),
+    ];
+    for event in &events {
+        let body = serde_json::to_vec(event).expect("json");
+        js.publish(s.w.subjects.ingest_events(), body.into())
+            .await
+            .expect("publish")
+            .await
+            .expect("stored");
+    }
+    let ingest = start_ingest(&s.ingest_db, &s.w.prefix, &[]).await;
+    wait_for(&s.w, &id, &token, "a and d", |v| v["viewer_count"] == 2).await;
+    let mut conn = s.ingest_db.connect().await;
+    let present: Vec<(String, Option<String>)> = {
+        use diesel::QueryDsl;
+        use diesel_async::RunQueryDsl;
+        use veza_live_ingest_events::schema::listeners::dsl;
+        dsl::listeners
+            .select((dsl::listener_id, dsl::lease))
+            .order(dsl::listener_id)
+            .load(&mut conn)
+            .await
+            .expect("listeners")
+    };
+    assert_eq!(
+        present,
+        [
+            ("a".to_owned(), Some("holder-1".to_owned())),
+            ("d".to_owned(), None)
+        ]
+    );
+    ingest.stop().await;
+    s.w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_before_its_started_leaves_the_stream_ended() {
     let s = setup(&[]).await;
     let (_, token) = user("dj");

@@ -43,6 +43,47 @@ pub async fn leave(
     Ok(deleted == 1)
 }
 
+/// Adds listeners (stream, listener, lease holder) in one statement; the
+/// ones that were not there yet.
+pub async fn join_many(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Uuid, &str, Option<&str>)],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|&(stream_id, listener_id, lease)| {
+            (
+                listeners::stream_id.eq(stream_id),
+                listeners::listener_id.eq(listener_id),
+                listeners::lease.eq(lease),
+            )
+        })
+        .collect();
+    diesel::insert_into(listeners::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .returning((listeners::stream_id, listeners::listener_id))
+        .get_results(conn)
+        .await
+}
+
+/// Removes listeners of one stream in one statement; the ones that were
+/// there.
+pub async fn leave_many(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    listener_ids: &[&str],
+) -> QueryResult<Vec<String>> {
+    diesel::delete(
+        listeners::table
+            .filter(listeners::stream_id.eq(stream_id))
+            .filter(listeners::listener_id.eq_any(listener_ids)),
+    )
+    .returning(listeners::listener_id)
+    .get_results(conn)
+    .await
+}
+
 /// Removes every listener of a stream (it ended).
 pub async fn clear(conn: &mut AsyncPgConnection, stream_id: Uuid) -> QueryResult<usize> {
     diesel::delete(listeners::table.filter(listeners::stream_id.eq(stream_id)))

@@ -7,7 +7,7 @@
 //!   `on_update` is answered 403 and reconnecting with the old key fails.
 
 use veza_live_domain::{
-    events::{EndReason, Event, IngestEvent, KeyRotated, StreamChanged},
+    events::{EndReason, Event, IngestEvent, IngestEventType, KeyRotated, StreamChanged},
     subjects::{STREAM_EVENTS, STREAM_INGEST},
 };
 use veza_live_platform::{
@@ -17,7 +17,7 @@ use veza_live_platform::{
 
 use crate::{
     db::sessions::{self, Source},
-    ingest::{self, IngestError, Origin, SessionRef},
+    ingest::{self, IngestError, ListenerChange, Origin, SessionRef},
     rtmp_control,
     state::AppState,
 };
@@ -37,7 +37,8 @@ pub fn spawn(startup: &mut Startup, state: &AppState) {
         stream: s.stream(STREAM_INGEST),
         durable: INGEST_CONSUMER,
         filter_subject: s.ingest_events(),
-        concurrency: 64,
+        // Batches at once.
+        concurrency: 8,
     };
     let rotated_spec = ConsumerSpec {
         stream: s.stream(STREAM_EVENTS),
@@ -51,9 +52,12 @@ pub fn spawn(startup: &mut Startup, state: &AppState) {
         filter_subject: s.stream_deleted(),
         concurrency: 8,
     };
-    startup.consume(state, ingest_spec, |state, event| async move {
-        on_ingest(&state, event).await
-    });
+    startup.consume_batches(
+        state,
+        ingest_spec,
+        INGEST_BATCH,
+        |state, events| async move { on_ingest_batch(&state, events).await },
+    );
     startup.consume(state, rotated_spec, |state, event| async move {
         on_key_rotated(&state, event).await
     });
@@ -84,18 +88,75 @@ pub fn handle_error(err: IngestError) -> HandleError {
     }
 }
 
-/// Applies one event of `live.ingest.events`.
-///
-/// Fails with a retry when a dependency is unavailable, and rejects events
-/// that can never apply (missing fields, unknown key).
-pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<(), HandleError> {
-    let origin = Origin {
+/// Most events of `live.ingest.events` applied together.
+pub const INGEST_BATCH: usize = 256;
+
+/// Applies events of `live.ingest.events` that arrived together, in order:
+/// each run of listener events in one transaction
+/// ([`ingest::apply_listener_batch`]), any other event by itself.
+pub async fn on_ingest_batch(
+    state: &AppState,
+    events: Vec<Event<IngestEvent>>,
+) -> Vec<Result<(), HandleError>> {
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut run = Vec::new();
+    for event in events {
+        if !matches!(
+            event.payload.kind,
+            IngestEventType::ListenerJoined | IngestEventType::ListenerLeft
+        ) {
+            apply_run(state, &mut run, &mut outcomes).await;
+            outcomes.push(on_ingest(state, event).await);
+            continue;
+        }
+        let origin = nats_origin(&event);
+        match ListenerChange::check(event.payload) {
+            Ok(change) => {
+                run.push((outcomes.len(), change, origin));
+                outcomes.push(Ok(()));
+            }
+            Err(invalid) => outcomes.push(Err(handle_error(invalid))),
+        }
+    }
+    apply_run(state, &mut run, &mut outcomes).await;
+    outcomes
+}
+
+/// Applies a run of listener events; their outcomes go to their slots.
+async fn apply_run(
+    state: &AppState,
+    run: &mut Vec<(usize, ListenerChange, Origin)>,
+    outcomes: &mut [Result<(), HandleError>],
+) {
+    if run.is_empty() {
+        return;
+    }
+    let (slots, changes): (Vec<usize>, Vec<_>) = run
+        .drain(..)
+        .map(|(n, change, origin)| (n, (change, origin)))
+        .unzip();
+    let applied = ingest::apply_listener_batch(state, changes).await;
+    for (n, outcome) in slots.into_iter().zip(applied) {
+        outcomes[n] = outcome.map(drop).map_err(handle_error);
+    }
+}
+
+fn nats_origin(event: &Event<IngestEvent>) -> Origin {
+    Origin {
         event_id: event.event_id,
         occurred_at: event.occurred_at,
         source: Source::Nats,
         client_addr: event.payload.client_addr.clone(),
         fresh: false,
-    };
+    }
+}
+
+/// Applies one event of `live.ingest.events`.
+///
+/// Fails with a retry when a dependency is unavailable, and rejects events
+/// that can never apply (missing fields, unknown key).
+pub async fn on_ingest(state: &AppState, event: Event<IngestEvent>) -> Result<(), HandleError> {
+    let origin = nats_origin(&event);
     ingest::apply(state, event.payload, origin)
         .await
         .map(|_| ())

@@ -1,10 +1,10 @@
 //! The dispatcher every way in shares: an ingest event, checked, to the
 //! step it asks for.
 
-use veza_live_domain::events::{EndReason, IngestEvent, IngestEventType, LEASE_HOLDER_MAX};
+use veza_live_domain::events::{EndReason, IngestEvent, IngestEventType};
 
 use super::{
-    IngestError, Joined, LISTENER_ID_MAX, Origin, Publisher, SessionRef, end, join, leave, start,
+    IngestError, Joined, ListenerChange, Origin, Publisher, SessionRef, end, join, leave, start,
 };
 use crate::state::AppState;
 
@@ -17,7 +17,6 @@ pub async fn apply(
     event: IngestEvent,
     origin: Origin,
 ) -> Result<bool, IngestError> {
-    let missing = |what: &str| IngestError::Invalid(format!("{what} is required"));
     match event.kind {
         IngestEventType::StreamStarted => {
             let publisher = match (event.stream_id, event.stream_key) {
@@ -40,26 +39,19 @@ pub async fn apply(
                 .map(|ended| ended.is_some())
         }
         IngestEventType::ListenerJoined | IngestEventType::ListenerLeft => {
-            let stream_id = event.stream_id.ok_or(IngestError::UnknownStream)?;
-            let listener = event
-                .listener_id
-                .filter(|l| !l.is_empty())
-                .ok_or_else(|| missing("listener_id"))?;
-            if listener.chars().count() > LISTENER_ID_MAX {
-                return Err(missing("listener_id of at most 200 characters"));
-            }
-            let lease = event.lease.as_deref();
-            if lease.is_some_and(|l| l.is_empty() || l.chars().count() > LEASE_HOLDER_MAX) {
-                return Err(IngestError::Invalid(format!(
-                    "lease must be 1 to {LEASE_HOLDER_MAX} characters"
-                )));
-            }
-            if event.kind == IngestEventType::ListenerJoined {
-                join(state, stream_id, &listener, lease, origin)
-                    .await
-                    .map(|joined| joined == Joined::Counted)
+            let change = ListenerChange::check(event)?;
+            if change.joined {
+                join(
+                    state,
+                    change.stream_id,
+                    &change.listener,
+                    change.lease.as_deref(),
+                    origin,
+                )
+                .await
+                .map(|joined| joined == Joined::Counted)
             } else {
-                leave(state, stream_id, &listener, origin).await
+                leave(state, change.stream_id, &change.listener, origin).await
             }
         }
     }

@@ -13,7 +13,7 @@ mod start;
 pub use apply::apply;
 use chrono::{DateTime, Utc};
 pub use end::{SessionRef, end};
-pub use listeners::{Joined, LISTENER_ID_MAX, join, leave};
+pub use listeners::{Joined, LISTENER_ID_MAX, ListenerChange, apply_listener_batch, join, leave};
 pub use renew::renew_rtmp;
 pub use start::{Publisher, RtmpConnection, StartOutcome, start};
 use uuid::Uuid;
