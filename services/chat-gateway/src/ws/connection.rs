@@ -251,7 +251,10 @@ pub async fn run(
                     None => Err(Stop::Gone),
                     Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(Closing::FrameTooLarge)),
                     Some(Err(_)) => Err(Stop::Close(Closing::ProtocolError)),
-                    Some(Ok(message)) => on_message(&mut conn, &mut session, &mut partial, message).await,
+                    // Boxed: a client frame is rare next to room frames, and its
+                    // future (a join's or a send's database work) is the largest
+                    // this task awaits; inline, every idle socket would carry it.
+                    Some(Ok(message)) => Box::pin(on_message(&mut conn, &mut session, &mut partial, message)).await,
                 }
             }
             () = &mut timer => {
