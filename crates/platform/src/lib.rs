@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod log_writer;
 pub mod media_store;
 pub mod metrics;
 pub mod nats;

@@ -13,14 +13,17 @@ use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::Sd
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
 
-use crate::config::LogFormat;
+use crate::{
+    config::LogFormat,
+    log_writer::{BatchWriter, BatchWriterGuard},
+};
 
 /// Flushes and shuts the trace exporter down when dropped.
 #[must_use = "dropping the guard stops trace export"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
-    /// Writes the lines still queued when dropped.
-    _log_writer: tracing_appender::non_blocking::WorkerGuard,
+    /// Writes the lines still pending when dropped.
+    _log_writer: BatchWriterGuard,
 }
 
 impl TelemetryGuard {
@@ -69,12 +72,10 @@ pub fn init(
     let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer(service_name));
     let provider = Some(provider);
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
-    // Lines are formatted on the calling thread and written to stdout by a
-    // thread of their own, so a request never waits for the write; when the
-    // queue is full the caller waits rather than a line being dropped.
-    let (writer, log_writer) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stdout());
+    // Lines are formatted on the calling thread and written to stdout in
+    // batches by a thread of their own (`log_writer`), so a request never
+    // waits for the write nor wakes a thread per line; nothing is dropped.
+    let (writer, log_writer) = BatchWriter::stdout()?;
     let result = match format {
         LogFormat::Json => registry
             .with(
