@@ -194,7 +194,7 @@ def rooms(r, out):
 
     def ms(v):
         # The histograms' last bucket holds everything from 5 s up.
-        return "≥ 5 s" if v >= 5000 else f"{v:.1f} ms"
+        return "≥ 5 s" if v >= 5000 else f"{v:,.1f} ms"
 
     out += [
         f"### Chat: {first['rooms']} rooms × {first['users']} users",

@@ -3,9 +3,9 @@
 # brings up the test PostgreSQL and NATS when they are not running (and
 # leaves them as found), then runs bench/bench.py. Bounded: about ten
 # minutes on 2 cores once built. Not part of `make test` or CI.
-#   BENCH_ONLY=catalog,onpublish,ingest,chat,cross   a subset
-#   BENCH_QUICK=1                             every step shortened
-#   BENCH_RUST_LOG=warn                       the services' log filter (default info)
+#   BENCH_ONLY=catalog,onpublish,ingest,chat,cross,rooms   a subset
+#   BENCH_QUICK=1                                          every step shortened
+#   BENCH_RUST_LOG=warn                                    the services' log filter (default info)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"

@@ -1,8 +1,10 @@
 // The Node.js peer of chat-gateway's WebSocket subset that the benchmark
-// drives: `join`, `send` and the `message` broadcast, on `ws`, with the
-// same persistence per message (one transaction: the room row locked, the
-// ban, rate-limit and seq statements, the insert) before the broadcast.
-//   DATABASE_URL=... JWT_SECRET=... PORT=... node chat.js
+// drives: `join` (any number of rooms), `send` (with its optional
+// `client_msg_id`) and the `message` broadcast, on `ws`, with the same
+// persistence per message (one transaction: the room row locked, the ban,
+// resend, rate-limit and seq statements, the insert) before the broadcast.
+// CHAT_RATE_LIMIT messages per user and room in 10 s, as chat-gateway's.
+//   DATABASE_URL=... JWT_SECRET=... PORT=... [CHAT_RATE_LIMIT=...] node chat.js
 'use strict';
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -11,6 +13,8 @@ const { Pool } = require('pg');
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 16 });
 const secret = process.env.JWT_SECRET || '';
+const rateLimit = Math.max(1, Number(process.env.CHAT_RATE_LIMIT || 1000000));
+const RATE_WINDOW_MS = 10000;
 const rooms = new Map(); // stream_id -> Set of sockets
 const known = new Set(); // rooms whose row exists
 
@@ -63,13 +67,17 @@ async function join(ws, streamId) {
 }
 
 function message(streamId, r) {
-  return {
+  const frame = {
     type: 'message', stream_id: streamId, seq: Number(r.seq), id: r.id, user_id: r.user_id,
     username: r.username, content: r.content, created_at: r.created_at.toISOString(),
   };
+  if (r.client_msg_id) frame.client_msg_id = r.client_msg_id;
+  return frame;
 }
 
-async function persist(streamId, user, content) {
+// `{ row }` accepted, `{ duplicate }` sent before with the same
+// client_msg_id, or `{ code, message, retryAfterMs? }` refused.
+async function persist(streamId, user, content, clientMsgId) {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -77,7 +85,14 @@ async function persist(streamId, user, content) {
       name: 'lock', text: 'SELECT status, slow_mode_s FROM chat_rooms WHERE stream_id = $1 FOR UPDATE',
       values: [streamId],
     });
-    if (!room.rows[0] || room.rows[0].status !== 'live') { await client.query('ROLLBACK'); return null; }
+    if (!room.rows[0]) {
+      await client.query('ROLLBACK');
+      return { code: 'not_found', message: 'no chat room for this stream' };
+    }
+    if (room.rows[0].status !== 'live') {
+      await client.query('ROLLBACK');
+      return { code: 'room_closed', message: 'this chat is read-only' };
+    }
     const now = new Date();
     const ban = await client.query({
       name: 'ban',
@@ -85,14 +100,30 @@ async function persist(streamId, user, content) {
         'AND (expires_at IS NULL OR expires_at > $3)',
       values: [streamId, user.id, now],
     });
-    if (ban.rows.length) { await client.query('ROLLBACK'); return null; }
+    if (ban.rows.length) {
+      await client.query('ROLLBACK');
+      return { code: 'banned', message: 'you are banned from this chat' };
+    }
+    if (clientMsgId) {
+      const sent = await client.query({
+        name: 'resend',
+        text: 'SELECT id, seq, user_id, username, content, client_msg_id, created_at FROM chat_messages ' +
+          'WHERE stream_id = $1 AND user_id = $2 AND client_msg_id = $3',
+        values: [streamId, user.id, clientMsgId],
+      });
+      if (sent.rows.length) { await client.query('ROLLBACK'); return { duplicate: sent.rows[0] }; }
+    }
     const limited = await client.query({
       name: 'rate',
       text: 'SELECT created_at FROM chat_messages WHERE stream_id = $1 AND user_id = $2 ' +
         'AND created_at > $3 ORDER BY created_at DESC OFFSET $4 LIMIT 1',
-      values: [streamId, user.id, new Date(now.getTime() - 10000), 999999],
+      values: [streamId, user.id, new Date(now.getTime() - RATE_WINDOW_MS), rateLimit - 1],
     });
-    if (limited.rows.length) { await client.query('ROLLBACK'); return null; }
+    if (limited.rows.length) {
+      await client.query('ROLLBACK');
+      const retryAfterMs = Math.max(1, limited.rows[0].created_at.getTime() + RATE_WINDOW_MS - now.getTime());
+      return { code: 'rate_limited', message: 'too many messages, wait before sending again', retryAfterMs };
+    }
     const seq = await client.query({
       name: 'seq',
       text: 'UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE stream_id = $1 RETURNING last_seq',
@@ -100,16 +131,17 @@ async function persist(streamId, user, content) {
     });
     const row = {
       id: crypto.randomUUID(), seq: seq.rows[0].last_seq, user_id: user.id,
-      username: user.name, content, created_at: now,
+      username: user.name, content, client_msg_id: clientMsgId, created_at: now,
     };
     await client.query({
       name: 'insert',
-      text: 'INSERT INTO chat_messages (id, stream_id, seq, user_id, username, content, created_at) ' +
-        'VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      values: [row.id, streamId, row.seq, row.user_id, row.username, row.content, row.created_at],
+      text: 'INSERT INTO chat_messages (id, stream_id, seq, user_id, username, content, client_msg_id, ' +
+        'created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      values: [row.id, streamId, row.seq, row.user_id, row.username, row.content, clientMsgId,
+        row.created_at],
     });
     await client.query('COMMIT');
-    return row;
+    return { row };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     throw e;
@@ -130,10 +162,23 @@ async function onFrame(ws, raw) {
     if (content.length < 1 || content.length > 500) {
       return send(ws, { type: 'error', code: 'validation_failed', message: 'content must be 1 to 500 characters', stream_id: streamId });
     }
-    const row = await persist(streamId, ws.user, content);
-    if (!row) return send(ws, { type: 'error', code: 'forbidden', message: 'refused', stream_id: streamId });
+    let clientMsgId = null;
+    if (frame.client_msg_id !== undefined && frame.client_msg_id !== null) {
+      clientMsgId = String(frame.client_msg_id).trim();
+      if (clientMsgId.length < 1 || Buffer.byteLength(clientMsgId) > 64) {
+        return send(ws, { type: 'error', code: 'validation_failed', message: 'client_msg_id must be 1 to 64 bytes', stream_id: streamId });
+      }
+    }
+    const outcome = await persist(streamId, ws.user, content, clientMsgId);
+    if (outcome.duplicate) return send(ws, message(streamId, outcome.duplicate));
+    if (!outcome.row) {
+      const error = { type: 'error', code: outcome.code, message: outcome.message };
+      if (outcome.retryAfterMs) error.retry_after_ms = outcome.retryAfterMs;
+      error.stream_id = streamId;
+      return send(ws, error);
+    }
     // Serialised once, sent to every member.
-    const text = JSON.stringify(message(streamId, row));
+    const text = JSON.stringify(message(streamId, outcome.row));
     for (const member of rooms.get(streamId) || []) member.send(text);
     return undefined;
   }
@@ -150,7 +195,12 @@ server.on('upgrade', (req, socket, head) => {
   wss.handleUpgrade(req, socket, head, (ws) => {
     ws.user = user;
     ws.rooms = new Set();
-    ws.on('message', (data) => { onFrame(ws, data.toString()).catch((e) => console.error(e)); });
+    ws.on('message', (data) => {
+      onFrame(ws, data.toString()).catch((e) => {
+        console.error(e);
+        send(ws, { type: 'error', code: 'service_unavailable', message: 'the chat is unavailable, retry later' });
+      });
+    });
     ws.on('close', () => { for (const id of ws.rooms) rooms.get(id)?.delete(ws); });
   });
 });

@@ -1,6 +1,6 @@
 //! The parent process: a throw-away database, the server(s) as child
-//! processes, one live room, the client processes, the sender and the
-//! report.
+//! processes, the live room(s), the client processes, the sender (one
+//! room) and the report.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -26,10 +26,21 @@ use veza_live_test_support::{
     JWT_SECRET, TestDb, nats_client, service_env, token_for, unique_prefix,
 };
 
-use crate::{RUN_LIMIT, RunArgs, ServerKind, client::now_nanos, histogram::Histogram};
+use crate::{
+    RUN_LIMIT, RoomsArgs, RunArgs, ServerArgs, ServerKind, client::now_nanos, histogram::Histogram,
+};
 
 /// Clock ticks per second of `/proc/<pid>/stat` (Linux's `USER_HZ`).
 const TICKS_PER_S: f64 = 100.0;
+/// The per-user limit of `idle` and `broadcast` runs (`CHAT_RATE_LIMIT`):
+/// their one sender sends up to 1,000 messages a second.
+const BROADCAST_RATE_LIMIT: u32 = 1_000_000;
+/// The design's per-user limit: 5 messages per user and room in 10 s.
+const DESIGN_RATE_LIMIT: u32 = 5;
+/// chat-gateway's rate window (`CHAT_RATE_WINDOW_S`), in seconds.
+const RATE_WINDOW_S: f64 = 10.0;
+/// Messages read per query when counting a room's persisted messages.
+const COUNT_PAGE: i64 = 1000;
 
 /// The resident set size of a process, in KiB.
 fn rss_kib(pid: u32) -> u64 {
@@ -58,6 +69,17 @@ fn cpu_s(pid: u32) -> (f64, f64) {
     };
     // utime and stime are fields 14 and 15; `rest` starts at field 3.
     (tick(11) / TICKS_PER_S, tick(12) / TICKS_PER_S)
+}
+
+/// User and system CPU seconds the servers used between two readings of
+/// [`cpu_s`].
+fn cpu_used(before: &[(f64, f64)], after: &[(f64, f64)]) -> (f64, f64) {
+    before
+        .iter()
+        .zip(after)
+        .fold((0.0, 0.0), |(u, s), (before, after)| {
+            (u + after.0 - before.0, s + after.1 - before.1)
+        })
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -153,6 +175,33 @@ async fn publish_live(nats: &async_nats::Client, subjects: &Subjects) -> anyhow:
     Ok(id)
 }
 
+/// Opens `count` live rooms on the servers: ours learn of each stream
+/// from the catalog's event; the peer creates a room on its first join.
+async fn open_rooms(
+    kind: ServerKind,
+    prefix: &str,
+    servers: &[Server],
+    count: usize,
+) -> anyhow::Result<Vec<Uuid>> {
+    match kind {
+        ServerKind::Ours => {
+            let nats = nats_client().await;
+            let subjects = Subjects::new(Some(prefix)).map_err(anyhow::Error::msg)?;
+            let mut ids = Vec::with_capacity(count);
+            for _ in 0..count {
+                ids.push(publish_live(&nats, &subjects).await?);
+            }
+            for server in servers {
+                for &id in &ids {
+                    wait_room_open(server.port, id).await?;
+                }
+            }
+            Ok(ids)
+        }
+        ServerKind::Node => Ok((0..count).map(|_| Uuid::new_v4()).collect()),
+    }
+}
+
 async fn wait_room_open(port: u16, id: Uuid) -> anyhow::Result<()> {
     let url = format!("http://127.0.0.1:{port}/api/v1/live/streams/{id}/chat/messages");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -183,29 +232,23 @@ async fn http_status(url: &str) -> Option<u16> {
         .ok()
 }
 
+/// The client processes of a run, and the lines they print.
 struct Clients {
     children: Vec<Child>,
     lines: mpsc::Receiver<String>,
 }
 
 impl Clients {
-    fn spawn(
-        procs: usize,
-        sockets: usize,
-        port: u16,
-        stream: Uuid,
-        messages: u64,
-    ) -> anyhow::Result<Self> {
+    /// Spawns one client process per share; a share is its arguments
+    /// after `client`.
+    fn spawn(shares: &[Vec<String>]) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let (tx, lines) = mpsc::channel();
         let mut children = Vec::new();
-        for index in 0..procs {
-            let count = sockets / procs + usize::from(index < sockets % procs);
+        for share in shares {
             let mut child = Command::new(&exe)
-                .args(["client", "--port", &port.to_string()])
-                .args(["--stream", &stream.to_string()])
-                .args(["--count", &count.to_string()])
-                .args(["--messages", &messages.to_string()])
+                .arg("client")
+                .args(share)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()
@@ -224,6 +267,43 @@ impl Clients {
         Ok(Self { children, lines })
     }
 
+    /// The shares of `idle` and `broadcast`: `sockets` anonymous listeners
+    /// in one room, split over `procs` processes.
+    fn listeners(
+        procs: usize,
+        sockets: usize,
+        port: u16,
+        stream: Uuid,
+        messages: u64,
+    ) -> anyhow::Result<Self> {
+        let shares: Vec<Vec<String>> = (0..procs)
+            .map(|index| {
+                let count = sockets / procs + usize::from(index < sockets % procs);
+                vec![
+                    "--port".to_owned(),
+                    port.to_string(),
+                    "--stream".to_owned(),
+                    stream.to_string(),
+                    "--count".to_owned(),
+                    count.to_string(),
+                    "--messages".to_owned(),
+                    messages.to_string(),
+                ]
+            })
+            .collect();
+        Self::spawn(&shares)
+    }
+
+    /// Tells every process a word, on its own line (`go`, `stop`).
+    fn tell(&mut self, word: &str) {
+        for child in &mut self.children {
+            if let Some(stdin) = child.stdin.as_mut() {
+                let _ = stdin.write_all(format!("{word}\n").as_bytes());
+                let _ = stdin.flush();
+            }
+        }
+    }
+
     /// Waits for one line starting with `prefix` from every process.
     async fn collect(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
         let mut found = Vec::new();
@@ -240,11 +320,7 @@ impl Clients {
     }
 
     fn stop(mut self) {
-        for child in &mut self.children {
-            if let Some(stdin) = child.stdin.as_mut() {
-                let _ = stdin.write_all(b"stop\n");
-            }
-        }
+        self.tell("stop");
         for child in &mut self.children {
             let _ = child.wait();
         }
@@ -252,14 +328,18 @@ impl Clients {
 }
 
 /// Starts the server(s) of a run; the last one serves the listeners.
+/// `rate_limit` is the per-user limit (`CHAT_RATE_LIMIT`, per 10 s) both
+/// servers apply.
 fn start_servers(
-    args: &RunArgs,
+    args: &ServerArgs,
+    instances: u8,
+    rate_limit: u32,
     db: &TestDb,
     prefix: &str,
     logs: &Path,
 ) -> anyhow::Result<Vec<Server>> {
     let mut servers = Vec::new();
-    for index in 0..args.instances {
+    for index in 0..instances {
         let port = free_port()?;
         let command = match args.server {
             ServerKind::Ours => {
@@ -277,7 +357,7 @@ fn start_servers(
                     ("HTTP_WORKERS", args.workers.to_string()),
                     ("LOG_FORMAT", "json".to_owned()),
                     ("DATABASE_POOL_SIZE", "16".to_owned()),
-                    ("CHAT_RATE_LIMIT", "1000000".to_owned()),
+                    ("CHAT_RATE_LIMIT", rate_limit.to_string()),
                     ("CHAT_SOCKET_QUEUE", "256".to_owned()),
                 ]);
                 if let Ok(filter) = std::env::var("BENCH_RUST_LOG") {
@@ -291,6 +371,7 @@ fn start_servers(
                     ("DATABASE_URL", db.url.expose_secret().to_owned()),
                     ("JWT_SECRET", JWT_SECRET.to_owned()),
                     ("PORT", port.to_string()),
+                    ("CHAT_RATE_LIMIT", rate_limit.to_string()),
                 ]);
                 command
             }
@@ -301,7 +382,7 @@ fn start_servers(
     Ok(servers)
 }
 
-fn logs_dir(args: &RunArgs) -> anyhow::Result<PathBuf> {
+fn logs_dir(args: &ServerArgs) -> anyhow::Result<PathBuf> {
     let dir = match &args.logs {
         Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("chat-bench-{}", std::process::id())),
@@ -310,36 +391,57 @@ fn logs_dir(args: &RunArgs) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// What every run stands on: the servers, listening, and their throw-away
+/// database and NATS prefix (the servers stop first when dropped).
+struct Setup {
+    servers: Vec<Server>,
+    db: TestDb,
+    prefix: String,
+}
+
+impl Setup {
+    /// Creates the database and the prefix, starts the server(s) and waits
+    /// until they listen.
+    async fn start(args: &ServerArgs, instances: u8, rate_limit: u32) -> anyhow::Result<Self> {
+        let db = TestDb::new("chat", || veza_live_chat_gateway::MIGRATIONS).await;
+        let prefix = unique_prefix();
+        let logs = logs_dir(args)?;
+        let mut servers = start_servers(args, instances, rate_limit, &db, &prefix, &logs)?;
+        for server in &mut servers {
+            server.wait_listening().await?;
+        }
+        Ok(Self {
+            servers,
+            db,
+            prefix,
+        })
+    }
+
+    /// Opens `count` live rooms on the servers.
+    async fn open_rooms(&self, kind: ServerKind, count: usize) -> anyhow::Result<Vec<Uuid>> {
+        open_rooms(kind, &self.prefix, &self.servers, count).await
+    }
+}
+
 /// Runs `idle` or `broadcast`.
 pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let db = TestDb::new("chat", || veza_live_chat_gateway::MIGRATIONS).await;
-    let prefix = unique_prefix();
-    let logs = logs_dir(args)?;
-    let mut servers = start_servers(args, &db, &prefix, &logs)?;
-    for server in &mut servers {
-        server.wait_listening().await?;
-    }
-    let stream = match args.server {
-        ServerKind::Ours => {
-            let nats = nats_client().await;
-            let subjects = Subjects::new(Some(&prefix)).map_err(anyhow::Error::msg)?;
-            let id = publish_live(&nats, &subjects).await?;
-            for server in &servers {
-                wait_room_open(server.port, id).await?;
-            }
-            id
-        }
-        // The peer creates a room on its first join.
-        ServerKind::Node => Uuid::new_v4(),
-    };
+    let common = &args.common;
+    let setup = Setup::start(common, args.instances, BROADCAST_RATE_LIMIT).await?;
+    let stream = setup
+        .open_rooms(common.server, 1)
+        .await?
+        .first()
+        .copied()
+        .context("no room")?;
+    let servers = &setup.servers;
     let (sender_at, listeners_at) = (&servers[0], &servers[servers.len() - 1]);
     let pid = listeners_at.pid();
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_before = rss_kib(pid);
     let started = Instant::now();
-    let clients = Clients::spawn(
-        args.procs,
+    let clients = Clients::listeners(
+        common.procs,
         args.sockets,
         listeners_at.port,
         stream,
@@ -362,7 +464,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         per_socket / 1024.0
     );
     let mut report = serde_json::json!({
-        "server": format!("{:?}", args.server).to_lowercase(),
+        "server": format!("{:?}", common.server).to_lowercase(),
         "instances": args.instances,
         "sockets": ready,
         "join_s": join_s,
@@ -439,12 +541,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
                 h.quantile_ms(1.0),
             );
         }
-        let (user, system) = cpu_before
-            .iter()
-            .zip(&cpu_after)
-            .fold((0.0, 0.0), |(u, s), (before, after)| {
-                (u + after.0 - before.0, s + after.1 - before.1)
-            });
+        let (user, system) = cpu_used(&cpu_before, &cpu_after);
         let per_100k = |cpu: f64| cpu * 100_000.0 / frames.max(1) as f64;
         println!(
             "{:.0} frames/s from the first send to the last receipt ({span:.2} s); server CPU {:.2} s user + {:.2} s system ({:.2} s per 100k frames)",
@@ -470,10 +567,245 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         clients.stop();
         drain.abort();
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &common.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
     }
-    drop(servers);
-    drop(db);
+    drop(setup);
+    Ok(())
+}
+
+/// The per-user limit a `rooms` run sets (`CHAT_RATE_LIMIT`, per 10 s):
+/// the design's 5, or twice what a user sends in a window when that is
+/// more, so that a steady sender is never refused.
+fn rooms_rate_limit(per_user_per_s: f64) -> u32 {
+    let needed = (per_user_per_s * RATE_WINDOW_S * 2.0).ceil();
+    DESIGN_RATE_LIMIT.max(needed.min(f64::from(u32::MAX)) as u32)
+}
+
+/// Persisted messages of `rooms`, read row by row from `chat_messages`
+/// with chat-gateway's history query, and the sum of the rooms' last
+/// `seq` (equal when no `seq` was skipped).
+async fn count_persisted(db: &TestDb, rooms: &[Uuid]) -> anyhow::Result<(u64, i64)> {
+    use veza_live_chat_gateway::db::{messages, rooms as room_rows};
+    let mut conn = db.connect().await;
+    let (mut rows, mut last_seqs) = (0u64, 0i64);
+    for &room in rooms {
+        let mut before = None;
+        loop {
+            let page = messages::page(&mut conn, room, before, COUNT_PAGE).await?;
+            rows += page.len() as u64;
+            match page.last() {
+                Some(oldest) if page.len() as i64 == COUNT_PAGE => before = Some(oldest.seq),
+                _ => break,
+            }
+        }
+        if let Some(row) = room_rows::find(&mut conn, room).await? {
+            last_seqs += row.last_seq;
+        }
+    }
+    Ok((rows, last_seqs))
+}
+
+/// The shares of a `rooms` run: the rooms dealt out evenly over the
+/// processes, each room's users all in one process.
+fn room_shares(
+    procs: usize,
+    rooms: &[Uuid],
+    port: u16,
+    users: usize,
+    messages: u64,
+    seconds: u64,
+) -> Vec<Vec<String>> {
+    (0..procs)
+        .map(|index| {
+            let mine: Vec<String> = rooms
+                [index * rooms.len() / procs..(index + 1) * rooms.len() / procs]
+                .iter()
+                .map(Uuid::to_string)
+                .collect();
+            vec![
+                "--port".to_owned(),
+                port.to_string(),
+                "--stream".to_owned(),
+                mine.join(","),
+                "--users".to_owned(),
+                users.to_string(),
+                "--messages".to_owned(),
+                messages.to_string(),
+                "--seconds".to_owned(),
+                seconds.to_string(),
+            ]
+        })
+        .filter(|share| !share[3].is_empty())
+        .collect()
+}
+
+/// `n - 1` events from the first to the last, per second.
+fn rate_between(n: u64, first: u64, last: u64) -> f64 {
+    let span = last.saturating_sub(first) as f64 / 1e9;
+    if n < 2 || span <= 0.0 {
+        return 0.0;
+    }
+    (n - 1) as f64 / span
+}
+
+/// Runs `rooms`.
+pub async fn run_rooms(args: &RoomsArgs) -> anyhow::Result<()> {
+    let common = &args.common;
+    let users = args.rooms * args.users;
+    // Every user's share of the offered rate, as a whole number of
+    // messages spread evenly over the run.
+    let wanted = (args.rate * args.seconds) as f64 / users as f64;
+    let messages = wanted.round().max(1.0) as u64;
+    let per_user_per_s = messages as f64 / args.seconds as f64;
+    let offered = per_user_per_s * users as f64;
+    let rate_limit = rooms_rate_limit(per_user_per_s);
+    println!(
+        "{} rooms x {} users: {messages} messages per user over {} s ({per_user_per_s:.2}/s each, {offered:.0}/s offered); per-user limit {rate_limit} per {RATE_WINDOW_S:.0} s",
+        args.rooms, args.users, args.seconds
+    );
+    let setup = Setup::start(common, 1, rate_limit).await?;
+    let rooms = setup.open_rooms(common.server, args.rooms).await?;
+    let server = &setup.servers[0];
+    let pid = server.pid();
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before = rss_kib(pid);
+    let started = Instant::now();
+    let shares = room_shares(
+        common.procs,
+        &rooms,
+        server.port,
+        args.users,
+        messages,
+        args.seconds,
+    );
+    let mut clients = Clients::spawn(&shares)?;
+    let ready: usize = clients
+        .collect("ready")
+        .await?
+        .iter()
+        .filter_map(|n| n.parse::<usize>().ok())
+        .sum();
+    let join_s = started.elapsed().as_secs_f64();
+    let rss_joined = rss_kib(pid);
+    println!(
+        "{ready} authenticated sockets joined in {join_s:.1} s; server RSS {rss_before} KiB before, {rss_joined} KiB after"
+    );
+
+    let cpu_before = cpu_s(pid);
+    clients.tell("go");
+    let results = clients.collect("result").await?;
+    let cpu_after = cpu_s(pid);
+    let rss_after = rss_kib(pid);
+    let (user, system) = cpu_used(&[cpu_before], &[cpu_after]);
+
+    let (mut ack, mut commit, mut delivery) = (
+        Histogram::default(),
+        Histogram::default(),
+        Histogram::default(),
+    );
+    let mut refused = std::collections::BTreeMap::<String, u64>::new();
+    let (mut sent, mut accepted, mut others, mut others_expected, mut closed) = (0, 0, 0, 0, 0);
+    let (mut first_send, mut last_send, mut first_ack, mut last_ack) = (u64::MAX, 0, u64::MAX, 0);
+    for result in &results {
+        let r: serde_json::Value = serde_json::from_str(result).context("a client's result")?;
+        let n = |key: &str| r[key].as_u64().unwrap_or(0);
+        sent += n("sent");
+        accepted += n("accepted");
+        others += n("others");
+        others_expected += n("others_expected");
+        closed += n("closed");
+        if n("sent") > 0 {
+            first_send = first_send.min(n("first_send"));
+            last_send = last_send.max(n("last_send"));
+        }
+        if n("accepted") > 0 {
+            first_ack = first_ack.min(n("first_ack"));
+            last_ack = last_ack.max(n("last_ack"));
+        }
+        for (code, count) in r["refused"].as_object().into_iter().flatten() {
+            *refused.entry(code.clone()).or_default() += count.as_u64().unwrap_or(0);
+        }
+        ack.merge(&Histogram::decode(r["ack"].as_str().unwrap_or("")));
+        commit.merge(&Histogram::decode(r["commit"].as_str().unwrap_or("")));
+        delivery.merge(&Histogram::decode(r["delivery"].as_str().unwrap_or("")));
+    }
+    let refused_total: u64 = refused.values().sum();
+    let unanswered = sent.saturating_sub(accepted + refused_total);
+    let send_rate = rate_between(sent, first_send, last_send);
+    let accepted_per_s = rate_between(accepted, first_ack, last_ack);
+    let (persisted, last_seqs) = count_persisted(&setup.db, &rooms).await?;
+
+    println!(
+        "sent {sent} ({send_rate:.0}/s from the first send to the last); accepted {accepted} ({accepted_per_s:.0}/s from the first answer to the last); refused {refused_total} {refused:?}; unanswered {unanswered}; sockets closed early {closed}"
+    );
+    for (name, h) in [
+        ("send to the author's copy (acknowledgement)", &ack),
+        ("created_at to the other members", &commit),
+        ("send to the other members", &delivery),
+    ] {
+        println!(
+            "{name}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            h.quantile_ms(0.5),
+            h.quantile_ms(0.99),
+            h.quantile_ms(1.0),
+        );
+    }
+    println!("frames to the other members: {others} delivered of {others_expected}");
+    println!(
+        "persisted: {persisted} rows in chat_messages for the {} rooms (their last seq sum to {last_seqs}) against {accepted} accepted",
+        rooms.len()
+    );
+    let per_message = (user + system) * 1e6 / accepted.max(1) as f64;
+    println!(
+        "server CPU {user:.2} s user + {system:.2} s system ({per_message:.0} µs per accepted message); RSS {rss_after} KiB at the end"
+    );
+
+    let report = serde_json::json!({
+        "server": format!("{:?}", common.server).to_lowercase(),
+        "rooms": args.rooms,
+        "users": args.users,
+        "sockets": ready,
+        "procs": shares.len(),
+        "seconds": args.seconds,
+        "rate": args.rate,
+        "messages_per_user": messages,
+        "offered_per_s": offered,
+        "rate_limit": rate_limit,
+        "rate_window_s": RATE_WINDOW_S,
+        "join_s": join_s,
+        "sent": sent,
+        "send_per_s": send_rate,
+        "accepted": accepted,
+        "accepted_per_s": accepted_per_s,
+        "refused": refused,
+        "refused_total": refused_total,
+        "unanswered": unanswered,
+        "sockets_closed": closed,
+        "ack_p50_ms": ack.quantile_ms(0.5),
+        "ack_p99_ms": ack.quantile_ms(0.99),
+        "ack_max_ms": ack.quantile_ms(1.0),
+        "commit_p50_ms": commit.quantile_ms(0.5),
+        "commit_p99_ms": commit.quantile_ms(0.99),
+        "commit_max_ms": commit.quantile_ms(1.0),
+        "delivery_p50_ms": delivery.quantile_ms(0.5),
+        "delivery_p99_ms": delivery.quantile_ms(0.99),
+        "frames": others,
+        "frames_expected": others_expected,
+        "persisted": persisted,
+        "last_seq_sum": last_seqs,
+        "cpu_user_s": user,
+        "cpu_system_s": system,
+        "cpu_us_per_message": per_message,
+        "rss_before_kib": rss_before,
+        "rss_joined_kib": rss_joined,
+        "rss_after_kib": rss_after,
+    });
+    if let Some(path) = &common.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+    clients.stop();
+    drop(setup);
     Ok(())
 }
