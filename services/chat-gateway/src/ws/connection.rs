@@ -1,7 +1,7 @@
 //! One socket's task: reads and answers client frames, drains the socket's
 //! queue of room frames, keeps the socket alive or closes it.
 
-use std::{sync::Arc, time::Duration};
+use std::{pin::Pin, sync::Arc, time::Duration};
 
 use actix_web::web::{self, BytesMut};
 use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
@@ -126,6 +126,15 @@ impl Connection {
         self.rooms.iter_mut().find(|r| r.stream_id == stream_id)
     }
 
+    /// Takes in what a committed `send` says of the room's limits.
+    fn sent(&mut self, sent: &send::Sent) {
+        if let Some(wait) = sent.muted_for
+            && let Some(room) = self.room_mut(sent.stream_id)
+        {
+            room.muted_until = Some(Instant::now() + wait);
+        }
+    }
+
     fn leave_all(&mut self) {
         for room in self.rooms.drain(..) {
             self.state.hub.leave(room.stream_id, self.conn_id);
@@ -187,6 +196,20 @@ async fn drain(
     Ok(())
 }
 
+/// How long a closing socket waits for its send being committed.
+const COMMIT_GRACE: Duration = Duration::from_secs(2);
+
+/// A `send` being committed.
+type Committing = Pin<Box<dyn Future<Output = send::Sent>>>;
+
+/// The outcome of the `send` being committed; never, when there is none.
+async fn committed(sending: &mut Option<Committing>) -> send::Sent {
+    match sending {
+        Some(commit) => commit.await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the socket until it closes.
 pub async fn run(
     state: web::Data<AppState>,
@@ -216,6 +239,7 @@ pub async fn run(
     let mut last_heard = Instant::now();
     let mut pinged = false;
     let mut partial: Option<BytesMut> = None;
+    let mut sending: Option<Committing> = None;
     let timer = tokio::time::sleep(chat.ping_interval);
     tokio::pin!(timer);
     let mut armed = Instant::now() + chat.ping_interval;
@@ -244,7 +268,17 @@ pub async fn run(
                 Stop::Close(Closing::SlowConsumer)
             }),
             Some(frame) = rx.recv() => drain(&mut conn, &mut session, &mut rx, frame).await,
-            message = stream.recv() => {
+            sent = committed(&mut sending) => {
+                sending = None;
+                conn.sent(&sent);
+                match &sent.reply {
+                    Some(frame) => reply(&mut session, frame, &kill).await,
+                    None => Ok(()),
+                }
+            }
+            // While a send commits, the client's next frames wait (the
+            // socket's sends stay in order); room frames keep flowing.
+            message = stream.recv(), if sending.is_none() => {
                 last_heard = Instant::now();
                 pinged = false;
                 match message {
@@ -254,7 +288,14 @@ pub async fn run(
                     // Boxed: a client frame is rare next to room frames, and its
                     // future (a join's or a send's database work) is the largest
                     // this task awaits; inline, every idle socket would carry it.
-                    Some(Ok(message)) => Box::pin(on_message(&mut conn, &mut session, &mut partial, message)).await,
+                    Some(Ok(message)) => match Box::pin(on_message(&mut conn, &mut session, &mut partial, message)).await {
+                        Ok(Some(pending)) => {
+                            sending = Some(Box::pin(send::commit(pending)));
+                            Ok(())
+                        }
+                        Ok(None) => Ok(()),
+                        Err(stop) => Err(stop),
+                    },
                 }
             }
             () = &mut timer => {
@@ -277,6 +318,14 @@ pub async fn run(
             break stop;
         }
     };
+    // A send being committed finishes (its message reaches the room) and,
+    // when the socket is still open, its author hears the outcome.
+    if let Some(commit) = sending.take()
+        && let Ok(sent) = tokio::time::timeout(COMMIT_GRACE, commit).await
+        && let (Stop::Close(_), Some(frame)) = (&stop, &sent.reply)
+    {
+        let _ = tokio::time::timeout(COMMIT_GRACE, reply(&mut session, frame, &kill)).await;
+    }
     conn.leave_all();
     let reason = match stop {
         Stop::Gone => "gone",
@@ -294,17 +343,21 @@ pub async fn run(
     metrics::gauge!(m::CONNECTIONS).decrement(1.0);
 }
 
-/// Handles one frame from the client.
+/// Handles one frame from the client; a checked `send` is handed back.
 async fn on_message(
     conn: &mut Connection,
     session: &mut Session,
     partial: &mut Option<BytesMut>,
     message: Message,
-) -> Result<(), Stop> {
+) -> Result<Option<send::Pending>, Stop> {
     match message {
         Message::Text(text) => on_text(conn, session, &text).await,
-        Message::Ping(bytes) => session.pong(&bytes).await.map_err(|_| Stop::Gone),
-        Message::Pong(_) | Message::Nop => Ok(()),
+        Message::Ping(bytes) => session
+            .pong(&bytes)
+            .await
+            .map(|()| None)
+            .map_err(|_| Stop::Gone),
+        Message::Pong(_) | Message::Nop => Ok(None),
         Message::Close(_) => Err(Stop::Gone),
         Message::Binary(_) => {
             let frame = ServerFrame::error(
@@ -312,7 +365,7 @@ async fn on_message(
                 "binary frames are not part of the protocol",
                 None,
             );
-            reply(session, &frame, &conn.kill).await
+            reply(session, &frame, &conn.kill).await.map(|()| None)
         }
         Message::Continuation(item) => {
             let (chunk, last) = match item {
@@ -331,7 +384,7 @@ async fn on_message(
             }
             buffer.extend_from_slice(&chunk);
             if !last {
-                return Ok(());
+                return Ok(None);
             }
             let whole = partial.take().unwrap_or_default().freeze();
             match std::str::from_utf8(&whole) {
@@ -342,8 +395,13 @@ async fn on_message(
     }
 }
 
-/// Handles one protocol frame; a malformed one gets an `error` frame.
-async fn on_text(conn: &mut Connection, session: &mut Session, text: &str) -> Result<(), Stop> {
+/// Handles one protocol frame; a malformed one gets an `error` frame. A
+/// `send` that passes the socket's checks is handed back, to commit.
+async fn on_text(
+    conn: &mut Connection,
+    session: &mut Session,
+    text: &str,
+) -> Result<Option<send::Pending>, Stop> {
     let kill = conn.kill.clone();
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(frame) => frame,
@@ -354,24 +412,25 @@ async fn on_text(conn: &mut Connection, session: &mut Session, text: &str) -> Re
                 &ServerFrame::error(codes::BAD_FRAME, message, None),
                 &kill,
             )
-            .await;
+            .await
+            .map(|()| None);
         }
     };
     let answer = match frame {
-        ClientFrame::Ping => Some(ServerFrame::Pong),
+        ClientFrame::Ping => ServerFrame::Pong,
         ClientFrame::Join {
             stream_id,
             since_seq,
-        } => Some(join::join(conn, stream_id, since_seq).await),
-        ClientFrame::Leave { stream_id } => Some(join::leave(conn, stream_id)),
+        } => join::join(conn, stream_id, since_seq).await,
+        ClientFrame::Leave { stream_id } => join::leave(conn, stream_id),
         ClientFrame::Send {
             stream_id,
             content,
             client_msg_id,
-        } => send::send(conn, stream_id, &content, client_msg_id).await,
+        } => match send::check(conn, stream_id, &content, client_msg_id) {
+            send::Checked::Commit(pending) => return Ok(Some(pending)),
+            send::Checked::Refused(refused) => refused,
+        },
     };
-    match answer {
-        Some(frame) => reply(session, &frame, &kill).await,
-        None => Ok(()),
-    }
+    reply(session, &answer, &kill).await.map(|()| None)
 }

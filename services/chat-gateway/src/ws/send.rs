@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use actix_web::web;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use tokio::time::Instant;
@@ -25,6 +26,7 @@ use crate::{
     },
     hub::Kind,
     metrics as m,
+    state::AppState,
 };
 
 /// What became of a message.
@@ -178,13 +180,9 @@ pub async fn persist(
     .await
 }
 
-fn validation(stream_id: Uuid, message: &str) -> Option<ServerFrame> {
+fn validation(stream_id: Uuid, message: &str) -> ServerFrame {
     m::rejected("invalid");
-    Some(ServerFrame::error(
-        codes::VALIDATION_FAILED,
-        message,
-        Some(stream_id),
-    ))
+    ServerFrame::error(codes::VALIDATION_FAILED, message, Some(stream_id))
 }
 
 fn rate_limited(stream_id: Uuid, message: &str, wait: Duration) -> ServerFrame {
@@ -196,17 +194,47 @@ fn rate_limited(stream_id: Uuid, message: &str, wait: Duration) -> ServerFrame {
     })
 }
 
-/// Handles `send`; the answer for this socket, if any (an accepted
-/// message comes back through the room).
-pub async fn send(
+/// A `send` that passed the socket's own checks, to persist: it owns what
+/// it needs, so the socket keeps delivering room frames while it commits.
+pub struct Pending {
+    state: web::Data<AppState>,
+    user: AuthUser,
+    stream_id: Uuid,
+    content: String,
+    client_msg_id: Option<String>,
+}
+
+/// What a committed `send` tells its socket.
+#[derive(Debug)]
+pub struct Sent {
+    pub stream_id: Uuid,
+    /// The answer for this socket, if any (an accepted message comes back
+    /// through the room).
+    pub reply: Option<ServerFrame>,
+    /// Refused by a limit: further sends to the room are refused here,
+    /// without a database round trip, for this long.
+    pub muted_for: Option<Duration>,
+}
+
+/// What the socket's own checks made of a `send`.
+pub enum Checked {
+    /// To commit.
+    Commit(Pending),
+    /// Refused: the answer for the socket.
+    Refused(ServerFrame),
+}
+
+/// Checks a `send` against what the socket knows (signed in, joined, not
+/// muted, content and `client_msg_id`), without the database.
+pub fn check(
     conn: &mut Connection,
     stream_id: Uuid,
     content: &str,
     client_msg_id: Option<String>,
-) -> Option<ServerFrame> {
+) -> Checked {
     let Some(user) = conn.user.clone() else {
         m::rejected("anonymous");
-        return Some(ServerFrame::error(
+        return Checked::Refused(ServerFrame::error(
             codes::UNAUTHORIZED,
             "sign in to chat",
             Some(stream_id),
@@ -214,7 +242,7 @@ pub async fn send(
     };
     let Some(joined) = conn.room_mut(stream_id) else {
         m::rejected("not_joined");
-        return Some(ServerFrame::error(
+        return Checked::Refused(ServerFrame::error(
             codes::NOT_JOINED,
             "join the room before sending",
             Some(stream_id),
@@ -224,7 +252,7 @@ pub async fn send(
         let now = Instant::now();
         if now < until {
             m::rejected("rate_limited");
-            return Some(rate_limited(
+            return Checked::Refused(rate_limited(
                 stream_id,
                 "wait before sending again",
                 until - now,
@@ -234,9 +262,14 @@ pub async fn send(
     }
     let content = match clean_content(content) {
         Ok(content) => content,
-        Err(ContentError::Empty) => return validation(stream_id, "the message is empty"),
+        Err(ContentError::Empty) => {
+            return Checked::Refused(validation(stream_id, "the message is empty"));
+        }
         Err(ContentError::TooLong) => {
-            return validation(stream_id, "the message is longer than 500 characters");
+            return Checked::Refused(validation(
+                stream_id,
+                "the message is longer than 500 characters",
+            ));
         }
     };
     let client_msg_id = client_msg_id.map(|c| c.trim().to_owned());
@@ -244,32 +277,50 @@ pub async fn send(
         .as_ref()
         .is_some_and(|c| c.is_empty() || c.len() > CLIENT_MSG_ID_MAX)
     {
-        return validation(stream_id, "client_msg_id must be 1 to 64 bytes");
+        return Checked::Refused(validation(stream_id, "client_msg_id must be 1 to 64 bytes"));
     }
+    Checked::Commit(Pending {
+        state: conn.state.clone(),
+        user,
+        stream_id,
+        content,
+        client_msg_id,
+    })
+}
+
+/// Persists a checked `send` and hands an accepted message to the room.
+pub async fn commit(pending: Pending) -> Sent {
+    let Pending {
+        state,
+        user,
+        stream_id,
+        content,
+        client_msg_id,
+    } = pending;
     let draft = Draft {
         stream_id,
         user: &user,
         content,
         client_msg_id,
     };
-    let outcome = match conn.state.pool.get().await {
-        Ok(mut db) => persist(&mut db, &conn.state.chat, draft)
+    let outcome = match state.pool.get().await {
+        Ok(mut db) => persist(&mut db, &state.chat, draft)
             .await
             .map_err(anyhow::Error::from),
         Err(error) => Err(anyhow::Error::from(error)),
     };
-    match outcome {
+    let (reply, muted_for) = match outcome {
         Ok(Outcome::Accepted(row)) => {
             metrics::counter!(m::MESSAGES_ACCEPTED).increment(1);
             let seq = row.seq;
             let frame = ServerFrame::Message(row.to_message());
-            conn.state
+            state
                 .hub
                 .publish(stream_id, &frame, Kind::Message(seq))
                 .await;
-            None
+            (None, None)
         }
-        Ok(Outcome::Duplicate(row)) => Some(ServerFrame::Message(row.to_message())),
+        Ok(Outcome::Duplicate(row)) => (Some(ServerFrame::Message(row.to_message())), None),
         Ok(Outcome::Refused {
             reason,
             retry_after,
@@ -277,23 +328,29 @@ pub async fn send(
             m::rejected(reason.label());
             let message = reason.message();
             match retry_after {
-                Some(wait) => {
-                    if let Some(joined) = conn.room_mut(stream_id) {
-                        joined.muted_until = Some(Instant::now() + wait);
-                    }
-                    Some(rate_limited(stream_id, message, wait))
-                }
-                None => Some(ServerFrame::error(reason.code(), message, Some(stream_id))),
+                Some(wait) => (Some(rate_limited(stream_id, message, wait)), Some(wait)),
+                None => (
+                    Some(ServerFrame::error(reason.code(), message, Some(stream_id))),
+                    None,
+                ),
             }
         }
         Err(error) => {
             m::rejected("unavailable");
             tracing::warn!(error = %format!("{error:#}"), stream.id = %stream_id, "message not persisted");
-            Some(ServerFrame::error(
-                codes::UNAVAILABLE,
-                "the chat is unavailable, retry later",
-                Some(stream_id),
-            ))
+            (
+                Some(ServerFrame::error(
+                    codes::UNAVAILABLE,
+                    "the chat is unavailable, retry later",
+                    Some(stream_id),
+                )),
+                None,
+            )
         }
+    };
+    Sent {
+        stream_id,
+        reply,
+        muted_for,
     }
 }

@@ -224,3 +224,50 @@ async fn a_reader_that_falls_behind_is_disconnected_not_buffered() {
     assert_eq!(sender.recv_type("pong").await["type"], "pong");
     chat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_keeps_receiving_while_its_own_message_commits() {
+    use diesel_async::{AnsiTransactionManager, RunQueryDsl, TransactionManager};
+    let w = World::new().await;
+    let chat = w.start().await;
+    let (owner, _) = user("dj");
+    let (busy, other) = (
+        w.stream(&chat, owner, StreamStatus::Live).await,
+        w.stream(&chat, owner, StreamStatus::Live).await,
+    );
+    let (_, alice) = user("alice");
+    let (_, bob) = user("bob");
+    let mut author = connect(&chat, Some(&alice)).await;
+    author.join(busy, None).await;
+    author.join(other, None).await;
+    let mut speaker = connect(&chat, Some(&bob)).await;
+    speaker.join(other, None).await;
+
+    // The busy room's row is locked elsewhere: a message to it waits to commit.
+    let mut lock = w.db.connect().await;
+    AnsiTransactionManager::begin_transaction(&mut lock)
+        .await
+        .expect("begin");
+    diesel::sql_query(format!(
+        "SELECT 1 FROM chat_rooms WHERE stream_id = '{busy}' FOR UPDATE"
+    ))
+    .execute(&mut lock)
+    .await
+    .expect("lock the room");
+    author.say(busy, "waits for the lock").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    speaker.say(other, "meanwhile").await;
+    let seen = author.recv_type("message").await;
+    assert_eq!(
+        (seen["stream_id"].as_str(), seen["content"].as_str()),
+        (Some(other.to_string().as_str()), Some("meanwhile")),
+        "the other room's message arrives while the author's own commits"
+    );
+    AnsiTransactionManager::rollback_transaction(&mut lock)
+        .await
+        .expect("unlock");
+    let own = author.recv_type("message").await;
+    assert_eq!(own["content"], "waits for the lock");
+    assert_eq!(own["seq"], 1);
+    chat.stop().await;
+}
