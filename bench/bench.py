@@ -522,7 +522,8 @@ def bench_cross():
     RESULTS["chat"]["cross"] = {str(k): v for k, v in runs.items()}
 
 
-ROOMS, ROOM_USERS, ROOMS_RATE = 100, 20, 7000
+# Offered a little above the 7,000/s target, so that keeping up meets it.
+ROOMS, ROOM_USERS, ROOMS_RATE = 100, 20, 7200
 
 
 def rooms_bench(server, round_, duration):
@@ -550,8 +551,8 @@ def bench_rooms():
     log(f"chat: {ROOMS} rooms × {ROOM_USERS} users at {ROOMS_RATE:,} messages/s, ours and the "
         "Node.js peer alternating")
     runs = {"ours": [], "node": []}
-    # Whole messages per user at the offered rate: 35 in 10 s, 14 in 4 s.
-    duration = seconds(10, 4)
+    # Whole messages per user at the offered rate: 36 in 10 s, 18 in 5 s.
+    duration = seconds(10, 5)
     for round_ in (1, 2):
         for server in ("ours", "node"):
             runs[server].append(rooms_bench(server, round_, duration))

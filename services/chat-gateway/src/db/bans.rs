@@ -64,3 +64,24 @@ pub async fn is_banned(
     .get_result(conn)
     .await
 }
+
+/// Which of `users` are banned from the room at `now`.
+pub async fn banned_among(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    users: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<std::collections::HashSet<Uuid>> {
+    let banned: Vec<Uuid> = chat_bans::table
+        .filter(chat_bans::stream_id.eq(stream_id))
+        .filter(chat_bans::user_id.eq_any(users))
+        .filter(
+            chat_bans::expires_at
+                .is_null()
+                .or(chat_bans::expires_at.gt(now)),
+        )
+        .select(chat_bans::user_id)
+        .load(conn)
+        .await?;
+    Ok(banned.into_iter().collect())
+}

@@ -44,11 +44,46 @@ impl MessageRow {
     }
 }
 
-/// Inserts a message.
-pub async fn insert(conn: &mut AsyncPgConnection, row: &MessageRow) -> QueryResult<usize> {
+/// Inserts messages in one statement.
+pub async fn insert_many(conn: &mut AsyncPgConnection, rows: &[MessageRow]) -> QueryResult<usize> {
     diesel::insert_into(chat_messages::table)
-        .values(row.clone())
+        .values(rows.to_vec())
         .execute(conn)
+        .await
+}
+
+/// The messages some of `users` already sent with one of `client_msg_ids`
+/// (the caller matches the pairs).
+pub async fn by_client_ids(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    users: &[Uuid],
+    client_msg_ids: &[&str],
+) -> QueryResult<Vec<MessageRow>> {
+    chat_messages::table
+        .filter(chat_messages::stream_id.eq(stream_id))
+        .filter(chat_messages::user_id.eq_any(users))
+        .filter(chat_messages::client_msg_id.eq_any(client_msg_ids))
+        .select(MessageRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// When each of `users` sent their messages in the room after `since`,
+/// newest first.
+pub async fn recent_times(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    users: &[Uuid],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, DateTime<Utc>)>> {
+    chat_messages::table
+        .filter(chat_messages::stream_id.eq(stream_id))
+        .filter(chat_messages::user_id.eq_any(users))
+        .filter(chat_messages::created_at.gt(since))
+        .order(chat_messages::created_at.desc())
+        .select((chat_messages::user_id, chat_messages::created_at))
+        .load(conn)
         .await
 }
 
@@ -62,45 +97,6 @@ pub async fn find(
         .find(id)
         .filter(chat_messages::stream_id.eq(stream_id))
         .select(MessageRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The message a user already sent with this `client_msg_id`.
-pub async fn find_by_client_id(
-    conn: &mut AsyncPgConnection,
-    stream_id: Uuid,
-    user_id: Uuid,
-    client_msg_id: &str,
-) -> QueryResult<Option<MessageRow>> {
-    chat_messages::table
-        .filter(chat_messages::stream_id.eq(stream_id))
-        .filter(chat_messages::user_id.eq(user_id))
-        .filter(chat_messages::client_msg_id.eq(client_msg_id))
-        .select(MessageRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// When the user's `nth` newest message in the room (0 = newest) was
-/// sent, if it was after `since`.
-pub async fn nth_newest_time(
-    conn: &mut AsyncPgConnection,
-    stream_id: Uuid,
-    user_id: Uuid,
-    since: DateTime<Utc>,
-    nth: i64,
-) -> QueryResult<Option<DateTime<Utc>>> {
-    chat_messages::table
-        .filter(chat_messages::stream_id.eq(stream_id))
-        .filter(chat_messages::user_id.eq(user_id))
-        .filter(chat_messages::created_at.gt(since))
-        .order(chat_messages::created_at.desc())
-        .offset(nth)
-        .limit(1)
-        .select(chat_messages::created_at)
         .first(conn)
         .await
         .optional()

@@ -130,11 +130,16 @@ pub async fn set_slow_mode(
         .await
 }
 
-/// Allocates the room's next `seq`; call inside the inserting transaction,
-/// whose row lock makes sequences gapless and commit in order.
-pub async fn next_seq(conn: &mut AsyncPgConnection, stream_id: Uuid) -> QueryResult<i64> {
+/// Allocates the room's next `count` seqs and returns the last one; call
+/// inside the inserting transaction, whose row lock makes sequences
+/// gapless and commit in order.
+pub async fn advance_seq(
+    conn: &mut AsyncPgConnection,
+    stream_id: Uuid,
+    count: i64,
+) -> QueryResult<i64> {
     diesel::update(chat_rooms::table.find(stream_id))
-        .set(chat_rooms::last_seq.eq(chat_rooms::last_seq + 1))
+        .set(chat_rooms::last_seq.eq(chat_rooms::last_seq + count))
         .returning(chat_rooms::last_seq)
         .get_result(conn)
         .await

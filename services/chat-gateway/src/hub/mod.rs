@@ -15,6 +15,7 @@
 //! (a NATS message lost, or two local commits published out of order) is
 //! filled from PostgreSQL before the newer message goes out.
 
+pub mod commit;
 pub mod fanout;
 pub mod listeners;
 pub mod room;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use veza_live_domain::StreamStatus;
 
-use super::{Frame, Hub, fanout::Incoming, lock};
+use super::{Frame, Hub, commit::Submission, fanout::Incoming, lock};
 use crate::metrics as m;
 
 /// A socket in a room.
@@ -62,6 +62,8 @@ pub struct Room {
     hub: Arc<Hub>,
     members: Mutex<Members>,
     local: mpsc::UnboundedSender<Incoming>,
+    /// The room's committer ([`super::commit`]).
+    commits: mpsc::UnboundedSender<Submission>,
     stop: CancellationToken,
     ready: watch::Receiver<bool>,
 }
@@ -71,12 +73,15 @@ impl Room {
     pub(super) fn start(hub: Arc<Hub>, stream_id: Uuid) -> Arc<Self> {
         let (local, local_rx) = mpsc::unbounded_channel();
         let (ready_tx, ready) = watch::channel(false);
+        let stop = CancellationToken::new();
+        let commits = super::commit::spawn(hub.clone(), stop.clone());
         let room = Arc::new(Self {
             stream_id,
             hub,
             members: Mutex::default(),
             local,
-            stop: CancellationToken::new(),
+            commits,
+            stop,
             ready,
         });
         tokio::spawn(super::fanout::run(room.clone(), local_rx, ready_tx));
@@ -121,6 +126,12 @@ impl Room {
         // The task only ends after the room left the hub; a frame racing
         // that has no local reader left.
         let _ = self.local.send(incoming);
+    }
+
+    /// Hands a message to the room's committer; gives it back when the
+    /// committer has stopped (the room is closing).
+    pub fn commit(&self, submission: Submission) -> Option<Submission> {
+        self.commits.send(submission).err().map(|e| e.0)
     }
 
     /// How many sockets are in the room here.

@@ -195,3 +195,86 @@ async fn a_resend_with_the_same_client_msg_id_is_stored_once() {
     assert_eq!(data(&res.body).as_array().map(Vec::len), Some(1));
     chat.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_that_commit_together_keep_the_limits_exact_and_seq_gapless() {
+    use diesel::QueryDsl;
+    use diesel_async::{AnsiTransactionManager, RunQueryDsl, TransactionManager};
+    use veza_live_chat_gateway::schema::chat_messages::dsl;
+    let w = World::new().await;
+    let chat = w.start().await;
+    let (owner, _) = user("dj");
+    let stream = w.stream(&chat, owner, StreamStatus::Live).await;
+    let (_, alice) = user("alice");
+    let mut reader = connect(&chat, None).await;
+    reader.join(stream, None).await;
+    let mut sockets = Vec::new();
+    for _ in 0..7 {
+        let mut ws = connect(&chat, Some(&alice)).await;
+        ws.join(stream, None).await;
+        sockets.push(ws);
+    }
+    // The room row is locked elsewhere, so the sends queue up and commit
+    // together once it is free: seven by one user (limit 5), two of them
+    // with the same client_msg_id.
+    let mut lock = w.db.connect().await;
+    AnsiTransactionManager::begin_transaction(&mut lock)
+        .await
+        .expect("begin");
+    diesel::sql_query(format!(
+        "SELECT 1 FROM chat_rooms WHERE stream_id = '{stream}' FOR UPDATE"
+    ))
+    .execute(&mut lock)
+    .await
+    .expect("lock the room");
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        let mut frame = json!({"type": "send", "stream_id": stream, "content": format!("m{n}")});
+        if n < 2 {
+            frame["client_msg_id"] = json!("same");
+        }
+        ws.send(frame).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    AnsiTransactionManager::rollback_transaction(&mut lock)
+        .await
+        .expect("unlock");
+    // The room sees five messages, seq 1 to 5, in order.
+    for seq in 1..=5 {
+        assert_eq!(reader.recv_type("message").await["seq"], seq);
+    }
+    // Every socket hears its outcome: its message (its own or, for the
+    // second of the pair, the first's) or a rate limit.
+    let mut refused = 0;
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        let frame = loop {
+            let frame = ws.recv().await;
+            let mine = frame["type"] == "message"
+                && (frame["content"] == format!("m{n}").as_str()
+                    || n < 2 && frame["client_msg_id"] == "same");
+            if frame["type"] == "error" || mine {
+                break frame;
+            }
+        };
+        if frame["type"] == "error" {
+            assert_eq!(frame["code"], "rate_limited", "{frame}");
+            refused += 1;
+        }
+    }
+    assert!((1..=2).contains(&refused), "{refused} refused");
+    let mut conn = w.db.connect().await;
+    let stored: Vec<(i64, Option<String>)> = dsl::chat_messages
+        .filter(diesel::ExpressionMethods::eq(dsl::stream_id, stream))
+        .order(dsl::seq)
+        .select((dsl::seq, dsl::client_msg_id))
+        .load(&mut conn)
+        .await
+        .expect("messages");
+    let seqs: Vec<i64> = stored.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5], "exactly the limit, gapless");
+    let same = stored
+        .iter()
+        .filter(|(_, cid)| cid.as_deref() == Some("same"))
+        .count();
+    assert!(same <= 1, "a client_msg_id is stored once");
+    chat.stop().await;
+}
