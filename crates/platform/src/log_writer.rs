@@ -203,7 +203,11 @@ mod tests {
         line(&writer, "two\n");
         assert_eq!(sink.text(), "", "nothing is written per line");
         drop(guard);
-        assert_eq!(sink.text(), "one\ntwo\n", "the guard writes what is pending");
+        assert_eq!(
+            sink.text(),
+            "one\ntwo\n",
+            "the guard writes what is pending"
+        );
     }
 
     #[test]
@@ -227,7 +231,11 @@ mod tests {
         line(&writer, "12345\n");
         assert_eq!(sink.text(), "");
         line(&writer, "67890\n");
-        assert_eq!(sink.text(), "12345\n67890\n", "written by the caller, in order");
+        assert_eq!(
+            sink.text(),
+            "12345\n67890\n",
+            "written by the caller, in order"
+        );
         line(&writer, "x\n");
         drop(guard);
         assert_eq!(sink.text(), "12345\n67890\nx\n");

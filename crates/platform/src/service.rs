@@ -484,9 +484,11 @@ impl Http {
 
 /// For a state dereferencing to a [`Context`]: a factory, called once per
 /// HTTP worker (in [`Startup::serve`]'s `configure`), of a copy of `state`
-/// whose requests use a pool of that worker's own, opened on its runtime
-/// (background work keeps the shared pool). The copy shares the shared
-/// pool when a worker pool cannot be built.
+/// whose requests use a database pool and a NATS connection of that
+/// worker's own, opened on its runtime, so that a request, its queries and
+/// its NATS requests stay on one thread (background work keeps the shared
+/// ones). The copy keeps the shared pool or connection when its own cannot
+/// be built.
 pub fn worker_state<S>(
     state: S,
     common: &CommonConfig,
@@ -497,7 +499,25 @@ where
     let shared = web::Data::new(state);
     let url = common.database_url.clone();
     let per_worker = db::per_worker(common.database_pool_size, common.base.http_workers);
-    move || db::with_worker_pool(&shared, &url, per_worker, |state: &mut S| &mut state.pool)
+    let (nats_url, name) = (common.nats_url.clone(), common.base.service_name);
+    move || {
+        let state =
+            db::with_worker_pool(&shared, &url, per_worker, |state: &mut S| &mut state.pool);
+        // The connection is made in the background (`retry_on_initial_connect`),
+        // so connecting does not wait for the network here.
+        match futures::executor::block_on(nats::connect(&nats_url, name)) {
+            Ok(client) => {
+                let mut state = state.get_ref().clone();
+                state.js = async_nats::jetstream::new(client.clone());
+                state.nats = client;
+                web::Data::new(state)
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "no worker NATS connection; this worker uses the shared one");
+                state
+            }
+        }
+    }
 }
 
 /// A built service: listening, with its background tasks running.
