@@ -319,6 +319,16 @@ impl Clients {
         Ok(found)
     }
 
+    /// Waits until every process has opened its sockets; how many in all.
+    async fn ready(&self) -> anyhow::Result<usize> {
+        Ok(self
+            .collect("ready")
+            .await?
+            .iter()
+            .filter_map(|n| n.parse::<usize>().ok())
+            .sum())
+    }
+
     fn stop(mut self) {
         self.tell("stop");
         for child in &mut self.children {
@@ -447,12 +457,7 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         stream,
         args.messages,
     )?;
-    let ready: usize = clients
-        .collect("ready")
-        .await?
-        .iter()
-        .filter_map(|n| n.parse::<usize>().ok())
-        .sum();
+    let ready = clients.ready().await?;
     let join_s = started.elapsed().as_secs_f64();
     println!("{ready} sockets joined in {join_s:.1} s");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -681,12 +686,7 @@ pub async fn run_rooms(args: &RoomsArgs) -> anyhow::Result<()> {
         args.seconds,
     );
     let mut clients = Clients::spawn(&shares)?;
-    let ready: usize = clients
-        .collect("ready")
-        .await?
-        .iter()
-        .filter_map(|n| n.parse::<usize>().ok())
-        .sum();
+    let ready = clients.ready().await?;
     let join_s = started.elapsed().as_secs_f64();
     let rss_joined = rss_kib(pid);
     println!(
