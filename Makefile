@@ -25,7 +25,7 @@ e2e: ## End-to-end browser test on the real stack (Chromium, ffmpeg, nginx-rtmp)
 fuzz: ## API fuzzing (schemathesis) and a JWT/WebSocket abuse matrix on the real stack; FUZZ_SECONDS=300
 	@bash $(ROOT)scripts/fuzz.sh
 
-bench: ## Release builds against Node.js peers and pgbench; writes docs/PERFORMANCE.md (~10 min, not in CI)
+bench: ## Release builds against Node.js peers and pgbench; writes docs/PERFORMANCE.md (~6 min, not in CI)
 	@bash $(ROOT)bench/run.sh
 
 deps: ## Install missing system packages (PostgreSQL, NATS, nginx-rtmp, ffmpeg, Node.js, ...)
