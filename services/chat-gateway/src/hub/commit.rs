@@ -141,16 +141,23 @@ pub struct Submission {
     pub answer: oneshot::Sender<Answer>,
 }
 
-/// Starts a room's committer; it stops when `stop` fires or every sender
-/// is gone.
+/// Starts a room's committer. When `stop` fires it takes no new message
+/// (a send then commits by itself) but commits those already handed to it,
+/// then ends.
 pub fn spawn(hub: Arc<Hub>, stop: CancellationToken) -> mpsc::UnboundedSender<Submission> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Submission>();
     tokio::spawn(async move {
         let mut batch = Vec::new();
         loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                count = rx.recv_many(&mut batch, BATCH_MAX) => if count == 0 { break },
+            let count = tokio::select! {
+                () = stop.cancelled(), if !rx.is_closed() => {
+                    rx.close();
+                    continue;
+                }
+                count = rx.recv_many(&mut batch, BATCH_MAX) => count,
+            };
+            if count == 0 {
+                break;
             }
             commit_and_answer(&hub, std::mem::take(&mut batch)).await;
         }
