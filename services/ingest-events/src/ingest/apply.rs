@@ -3,9 +3,7 @@
 
 use veza_live_domain::events::{EndReason, IngestEvent, IngestEventType};
 
-use super::{
-    IngestError, Joined, ListenerChange, Origin, Publisher, SessionRef, end, join, leave, start,
-};
+use super::{IngestError, ListenerChange, Origin, Publisher, SessionRef, end, start};
 use crate::state::AppState;
 
 /// The shared path of NATS and HTTP ingest events; true when the event
@@ -39,20 +37,7 @@ pub async fn apply(
                 .map(|ended| ended.is_some())
         }
         IngestEventType::ListenerJoined | IngestEventType::ListenerLeft => {
-            let change = ListenerChange::check(event)?;
-            if change.joined {
-                join(
-                    state,
-                    change.stream_id,
-                    &change.listener,
-                    change.lease.as_deref(),
-                    origin,
-                )
-                .await
-                .map(|joined| joined == Joined::Counted)
-            } else {
-                leave(state, change.stream_id, &change.listener, origin).await
-            }
+            ListenerChange::check(event)?.apply(state, origin).await
         }
     }
 }

@@ -75,6 +75,26 @@ impl ListenerChange {
             joined,
         })
     }
+
+    /// Applies the change by itself ([`join`] or [`leave`]); true when it
+    /// changed the presence set.
+    ///
+    /// Fails when the database is unavailable.
+    pub async fn apply(&self, state: &AppState, origin: Origin) -> Result<bool, IngestError> {
+        if self.joined {
+            join(
+                state,
+                self.stream_id,
+                &self.listener,
+                self.lease.as_deref(),
+                origin,
+            )
+            .await
+            .map(|joined| joined == Joined::Counted)
+        } else {
+            leave(state, self.stream_id, &self.listener, origin).await
+        }
+    }
 }
 
 /// What a join did.
@@ -117,16 +137,27 @@ pub async fn join(
             )
         })
         .await?;
-    let counted = joined == Joined::Counted;
-    if counted {
-        metrics::counter!("veza_live_stream_viewers_total").increment(1);
+    settled(state, stream_id, true, joined == Joined::Counted);
+    Ok(joined)
+}
+
+/// Records what a listener event did: its metric, and a changed presence
+/// set marks the stream for the next viewer count.
+fn settled(state: &AppState, stream_id: Uuid, joined: bool, changed: bool) {
+    if changed {
+        if joined {
+            metrics::counter!("veza_live_stream_viewers_total").increment(1);
+        }
         state.viewers_changed(stream_id);
     }
     count(
-        "listener_joined",
-        if counted { "applied" } else { "ignored" },
+        if joined {
+            "listener_joined"
+        } else {
+            "listener_left"
+        },
+        if changed { "applied" } else { "ignored" },
     );
-    Ok(joined)
 }
 
 /// Renews the lease of the stream's session reported over NATS or HTTP
@@ -167,10 +198,7 @@ pub async fn leave(
             Ok(listeners::leave(conn, stream_id, listener_id).await?)
         })
         .await?;
-    if removed {
-        state.viewers_changed(stream_id);
-    }
-    count("listener_left", if removed { "applied" } else { "ignored" });
+    settled(state, stream_id, false, removed);
     Ok(removed)
 }
 
@@ -188,19 +216,8 @@ pub async fn apply_listener_batch(
 ) -> Vec<Result<bool, IngestError>> {
     match apply_together(state, &changes).await {
         Ok(applied) => {
-            for ((change, _), outcome) in changes.iter().zip(&applied) {
-                let kind = if change.joined {
-                    "listener_joined"
-                } else {
-                    "listener_left"
-                };
-                if *outcome {
-                    if change.joined {
-                        metrics::counter!("veza_live_stream_viewers_total").increment(1);
-                    }
-                    state.viewers_changed(change.stream_id);
-                }
-                count(kind, if *outcome { "applied" } else { "ignored" });
+            for ((change, _), &changed) in changes.iter().zip(&applied) {
+                settled(state, change.stream_id, change.joined, changed);
             }
             applied.into_iter().map(Ok).collect()
         }
@@ -208,14 +225,7 @@ pub async fn apply_listener_batch(
             tracing::debug!(error = %error, events = changes.len(), "batch failed, applying one by one");
             let mut outcomes = Vec::with_capacity(changes.len());
             for (change, origin) in changes {
-                outcomes.push(if change.joined {
-                    let lease = change.lease.as_deref();
-                    join(state, change.stream_id, &change.listener, lease, origin)
-                        .await
-                        .map(|joined| joined == Joined::Counted)
-                } else {
-                    leave(state, change.stream_id, &change.listener, origin).await
-                });
+                outcomes.push(change.apply(state, origin).await);
             }
             outcomes
         }
