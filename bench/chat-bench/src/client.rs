@@ -103,14 +103,7 @@ pub async fn run(args: &ClientArgs) -> anyhow::Result<()> {
     }
     let (port, count, expected) = (args.port, args.count, args.messages);
     let stream_id = args.stream.first().context("no room given")?.clone();
-    let sockets: Vec<Socket> = stream::iter(0..count)
-        .map(|_| open(port, &stream_id, None))
-        .buffer_unordered(CONNECT_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<_>>()
-        .context("opening sockets")?;
+    let sockets: Vec<Socket> = open_all((0..count).map(|_| open(port, &stream_id, None))).await?;
     println!("ready {}", sockets.len());
     if expected == 0 {
         // Idle: hold every socket until the parent says stop (or exits).
@@ -326,6 +319,21 @@ async fn user_task(
     }
 }
 
+/// Runs the socket openings, [`CONNECT_CONCURRENCY`] at a time.
+///
+/// Fails when one of them fails.
+async fn open_all<T>(
+    openings: impl IntoIterator<Item = impl Future<Output = anyhow::Result<T>>>,
+) -> anyhow::Result<Vec<T>> {
+    stream::iter(openings)
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()
+        .context("opening sockets")
+}
+
 /// Runs a client process of a `rooms` run: `users` authenticated users in
 /// each of its rooms, each sending `messages` messages evenly over
 /// `seconds` once the parent says `go`; prints `result <json>`.
@@ -337,18 +345,13 @@ async fn rooms(args: &ClientArgs) -> anyhow::Result<()> {
     let seats: Vec<(usize, Uuid)> = (0..args.stream.len())
         .flat_map(|room| (0..per_room).map(move |_| (room, Uuid::new_v4())))
         .collect();
-    let opened: Vec<(usize, Uuid, Socket)> = stream::iter(seats)
-        .map(|(room, id)| async move {
+    let opened: Vec<(usize, Uuid, Socket)> =
+        open_all(seats.into_iter().map(|(room, id)| async move {
             let token = token_for(id, "bench");
             let ws = open(port, &args.stream[room], Some(&token)).await?;
             anyhow::Ok((room, id, ws))
-        })
-        .buffer_unordered(CONNECT_CONCURRENCY)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<_>>()
-        .context("opening sockets")?;
+        }))
+        .await?;
     println!("ready {}", opened.len());
     // Every process starts on the parent's word, once all sockets joined.
     let word = tokio::task::spawn_blocking(|| {

@@ -33,8 +33,10 @@
 //!
 //! `TEST_DATABASE_URL` and `TEST_NATS_URL` say where the servers are.
 
+mod broadcast;
 mod client;
 mod histogram;
+mod rooms;
 mod server;
 
 use std::{path::PathBuf, time::Duration};
@@ -200,7 +202,7 @@ fn main() -> anyhow::Result<()> {
                 bail!("--seconds must be 1..={MAX_SECONDS} and --rate 1..={MAX_ROOMS_RATE}");
             }
             args.common.workers = args.common.workers.clamp(1, 8);
-            return runtime()?.block_on(server::run_rooms(&args));
+            return runtime()?.block_on(rooms::run_rooms(&args));
         }
         Command::Idle(args) => (false, args),
         Command::Broadcast(args) => (true, args),
@@ -224,7 +226,7 @@ fn main() -> anyhow::Result<()> {
     };
     args.rate = args.rate.clamp(1, 1000);
     args.common.workers = args.common.workers.clamp(1, 8);
-    runtime()?.block_on(server::run(&args))
+    runtime()?.block_on(broadcast::run(&args))
 }
 
 /// The parent's runtime: one worker, the server owns the other core.
