@@ -43,7 +43,7 @@ const VERIFY_IDLE: Duration = Duration::from_secs(1);
 /// Handing out a connection costs no round trip to PostgreSQL: its driver
 /// task flags it when the socket closes (a restart, a killed backend) and
 /// a connection left in a broken transaction state is dropped; only one
-/// idle for longer than [`VERIFY_IDLE`] is checked with `SELECT 1`.
+/// idle for longer than `VERIFY_IDLE` is checked with `SELECT 1`.
 pub struct PgManager {
     url: String,
     /// Where connections are opened and driven; the caller's runtime when

@@ -216,7 +216,7 @@ impl From<crate::db::PoolError> for Refusal {
 }
 
 /// Answers `R` in the queue group `queue` (the service's name, shared by
-/// its replicas) until `cancel` fires; see [`serve`].
+/// its replicas) until `cancel` fires; see `serve`.
 pub async fn respond<R, F, Fut>(
     client: Client,
     subjects: &Subjects,
