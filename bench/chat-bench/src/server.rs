@@ -5,7 +5,6 @@
 
 use std::{
     io::{BufRead, BufReader, Write},
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::mpsc,
@@ -66,10 +65,6 @@ pub(crate) fn cpu_used(before: &[(f64, f64)], after: &[(f64, f64)]) -> (f64, f64
         .fold((0.0, 0.0), |(u, s), (before, after)| {
             (u + after.0 - before.0, s + after.1 - before.1)
         })
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A server child process, stopped when dropped.
@@ -336,7 +331,7 @@ fn start_servers(
 ) -> anyhow::Result<Vec<Server>> {
     let mut servers = Vec::new();
     for index in 0..instances {
-        let port = free_port()?;
+        let port = veza_live_test_support::free_port();
         let command = match args.server {
             ServerKind::Ours => {
                 let bin = match &args.gateway_bin {

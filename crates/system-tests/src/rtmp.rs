@@ -12,13 +12,7 @@ use std::{
 /// The RTMP module shipped by Debian's libnginx-mod-rtmp.
 const RTMP_MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
-/// A free loopback TCP port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+pub use veza_live_test_support::free_port;
 
 /// Ports chosen before ingest-events starts, so it knows where to relay.
 #[derive(Debug, Clone, Copy)]

@@ -12,6 +12,8 @@
 //!   each of which a test may kill and restart.
 //! - [`PgServer`]: a private PostgreSQL server a test may stop
 //!   (`-m immediate`) and restart; [`TestDb::new_on`] makes databases on it.
+//! - [`free_port`]: a loopback port for a server a test starts itself,
+//!   from below the ephemeral range so no outgoing connection takes it.
 //!
 //! `TEST_DATABASE_URL` (an admin URL, default
 //! `postgres://veza@127.0.0.1:25432/postgres`) and `TEST_NATS_URL`
@@ -29,6 +31,7 @@ pub mod images;
 mod nats_cluster;
 mod nats_server;
 mod pg_server;
+mod ports;
 pub mod service;
 
 use std::time::Duration;
@@ -38,6 +41,7 @@ pub use http::{HttpClient, Reply};
 pub use nats_cluster::NatsCluster;
 pub use nats_server::NatsServer;
 pub use pg_server::PgServer;
+pub use ports::free_port;
 use secrecy::SecretString;
 pub use service::{Running, spawn};
 use uuid::Uuid;

@@ -5,11 +5,13 @@
 
 use std::{
     io::{Read, Write},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use crate::free_port;
 
 /// Nodes in the cluster.
 pub const NODES: usize = 3;
@@ -30,13 +32,6 @@ struct Node {
 pub struct NatsCluster {
     root: PathBuf,
     nodes: Vec<Node>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// The status of `GET path` on a loopback HTTP port, if it answers.

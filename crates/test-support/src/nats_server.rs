@@ -2,24 +2,18 @@
 //! NATS: its own port and store folder, killed by PID when dropped.
 
 use std::{
-    net::TcpListener,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use crate::free_port;
 
 /// A `nats-server` process of one test.
 pub struct NatsServer {
     port: u16,
     store: PathBuf,
     child: Option<Child>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 impl NatsServer {

@@ -7,11 +7,12 @@
 //! else as `postgres` when that user exists.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
+
+use crate::free_port;
 
 /// How long `pg_ctl` waits for a start (crash recovery included).
 const START_TIMEOUT_S: u32 = 30;
@@ -24,13 +25,6 @@ pub struct PgServer {
     root: PathBuf,
     run_as: Option<String>,
     running: bool,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// `PG_BINDIR`, else the newest `/usr/lib/postgresql/*/bin` holding

@@ -4,7 +4,6 @@
 use std::{
     collections::HashSet,
     fs::File,
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::Mutex,
@@ -73,13 +72,7 @@ pub fn binary(name: &'static str, package: &str) -> PathBuf {
     path
 }
 
-/// A free TCP port on loopback (bound, then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+pub use veza_live_test_support::free_port;
 
 /// One service binary run as a child process.
 pub struct Service {
