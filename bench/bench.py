@@ -58,7 +58,31 @@ def seconds(full, quick):
     return quick if QUICK else full
 
 
+FIRST_PORT = 29_000
+_handed_out = set()
+
+
 def free_port():
+    """A loopback port below the kernel's ephemeral range (where no outgoing
+    connection takes its source port), free now and not handed out before:
+    as the Rust tests' `free_port`."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32_768
+    start = (os.getpid() * 2_654_435_761) % max(low - FIRST_PORT, 1)
+    for i in range(max(low - FIRST_PORT, 0)):
+        port = FIRST_PORT + (start + i) % (low - FIRST_PORT)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
