@@ -9,7 +9,7 @@ markers). Every step is bounded in time; the whole run takes about ten
 minutes on 2 cores.
 
 Environment: TEST_DATABASE_URL, TEST_NATS_URL (scripts/infra.sh env test),
-BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,ingest,chat,
+BIN_DIR (the release binaries). BENCH_ONLY=catalog,onpublish,golive,ingest,chat,
 cross,rooms runs a subset; BENCH_QUICK=1 shortens every step (for trying the
 harness).
 """
@@ -368,6 +368,211 @@ def run_rate(url, rate, duration, body=""):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# --- going live ---------------------------------------------------------
+
+GOLIVE_ROUNDS = 8
+RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+ENC_KEY = "aac93ad392761557c76a5df7f97a9dd2a34f24682510313d2ab341b6b9d8e34e"
+HMAC_KEY = "6e696cc5f18362e4d2f5a546965f63108f872a30f40d2546cf3b719c6b41f930"
+
+
+def jwt(name):
+    """An HS256 token for user `name`, as scripts/dev-token.sh mints it."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "veza-live:bench-user:" + name))
+    now = int(time.time())
+    claims = {"sub": user_id, "user_id": user_id, "username": name, "iat": now,
+              "exp": now + 3600}
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    body = b64(json.dumps(claims, separators=(",", ":")).encode())
+    sig = hmac.new(JWT_SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+def api(method, url, token, body=None):
+    """The `data` of a JSON answer; raises on any status but 2xx."""
+    import urllib.request
+    req = urllib.request.Request(url, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        data=None if body is None else json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=5) as res:
+        return json.loads(res.read())["data"]
+
+
+def start_nginx(rtmp_port, http_port, ingest_port):
+    """nginx-rtmp rendered from deploy/nginx-rtmp/nginx.conf.template, as the
+    end-to-end tests render it, in its own folder and process group."""
+    run = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    for sub in ("hls", "tmp"):
+        (run / sub).mkdir()
+    values = {
+        "RTMP_MODULE": RTMP_MODULE,
+        "USER_DIRECTIVE": "user root root;" if os.getuid() == 0 else "",
+        "RUN_DIR": str(run), "RTMP_LISTEN": f"127.0.0.1:{rtmp_port}",
+        "RTMP_PORT": str(rtmp_port), "HTTP_LISTEN": f"127.0.0.1:{http_port}",
+        "HTTP_PORT": str(http_port), "INGEST_URL": f"http://127.0.0.1:{ingest_port}",
+        "HLS_DIR": str(run / "hls"), "HLS_ROOT": str(run), "CONTROL_ALLOW": "127.0.0.1",
+    }
+    text = (ROOT / "deploy" / "nginx-rtmp" / "nginx.conf.template").read_text()
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", value)
+    if "{{" in text:
+        raise RuntimeError("unrendered placeholder in the nginx template")
+    (run / "nginx.conf").write_text(text)
+    proc = subprocess.Popen(["nginx", "-p", str(run), "-c", str(run / "nginx.conf"),
+                             "-g", "daemon off;"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    CHILDREN.append(proc)
+    wait_port(rtmp_port, proc)
+    return proc, run
+
+
+def stop_nginx(proc, run):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if proc in CHILDREN:
+        CHILDREN.remove(proc)
+    shutil.rmtree(run, ignore_errors=True)
+
+
+def ffmpeg_publish(url, seconds):
+    """A generated test pattern with audio in real time, as the end-to-end
+    tests publish it (x264 ultrafast, a key frame a second, AAC)."""
+    return subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+         "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+         "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f", "flv", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def until(what, timeout, check, every=0.005):
+    """Polls `check` until it returns a value; that value and the seconds taken."""
+    started = time.monotonic()
+    while True:
+        value = check()
+        if value:
+            return value, time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"{what}: not within {timeout} s")
+        time.sleep(every)
+
+
+def bench_golive():
+    log("going live: ffmpeg → nginx-rtmp → is_live, and a regenerated key cutting the publisher")
+    prefix = "b" + uuid.uuid4().hex[:10]
+    dbs = {name: create_db(name) for name in ("catalog", "keys", "ingest")}
+    catalog_port, keys_port, ingest_port = free_port(), free_port(), free_port()
+    rtmp_port, http_port = free_port(), free_port()
+    media = tempfile.mkdtemp(prefix="bench-media-")
+    hls = f"http://127.0.0.1:{http_port}/hls"
+    catalog_env = common_env(dbs["catalog"], prefix, catalog_port)
+    catalog_env.update({"MEDIA_STORE": media, "HLS_PUBLIC_URL": hls})
+    keys_env = common_env(dbs["keys"], prefix, keys_port)
+    keys_env.update({"STREAM_KEY_ENC_KEY": ENC_KEY, "STREAM_KEY_HMAC_KEY": HMAC_KEY,
+                     "RTMP_PUBLIC_URL": f"rtmp://127.0.0.1:{rtmp_port}/live",
+                     # The unknown keys of the rounds stay under the guess throttle.
+                     "KEY_GUESS_LIMIT": "1000"})
+    ingest_env = common_env(dbs["ingest"], prefix, ingest_port)
+    ingest_env.update({
+        "INTERNAL_TOKEN": "bench-internal-token-0123456789", "MEDIA_STORE": media,
+        "RTMP_RELAY_URL": f"rtmp://127.0.0.1:{rtmp_port}/hls",
+        "RTMP_CONTROL_URL": f"http://127.0.0.1:{http_port}/control",
+        "RTMP_STAT_URL": f"http://127.0.0.1:{http_port}/stat", "RTMP_HLS_URL": hls,
+    })
+    procs, nginx = [], None
+    catalog = f"http://127.0.0.1:{catalog_port}/api/v1/live/streams"
+    keys = f"http://127.0.0.1:{keys_port}/api/v1/live/streams/me/key"
+    token = jwt("golive-" + prefix)
+    rounds = []
+    try:
+        procs.append(start("golive-catalog", [str(BIN_DIR / "live-catalog")], catalog_env,
+                           catalog_port))
+        procs.append(start("golive-stream-key", [str(BIN_DIR / "stream-key")], keys_env,
+                           keys_port))
+        procs.append(start("golive-ingest-events", [str(BIN_DIR / "ingest-events")],
+                           ingest_env, ingest_port))
+        nginx = start_nginx(rtmp_port, http_port, ingest_port)
+        # The RPC responders subscribe once the services are up.
+        until("the stream key", 30, lambda: _try(lambda: api("GET", keys, token)), 0.2)
+
+        def live_one():
+            return next((s for s in api("GET", f"{catalog}/me", token) if s["is_live"]), None)
+
+        for _ in range(seconds(GOLIVE_ROUNDS, 2)):
+            # The encoder's own start-up, handshake and a refused hook: an
+            # unknown key, the publisher's exit timed.
+            refused = time.monotonic()
+            ffmpeg_publish(f"rtmp://127.0.0.1:{rtmp_port}/live/{uuid.uuid4()}", 60).wait(
+                timeout=10)
+            refused_s = time.monotonic() - refused
+            key = api("GET", keys, token)["stream_key"]
+            publisher = ffmpeg_publish(f"rtmp://127.0.0.1:{rtmp_port}/live/{key}", 60)
+            try:
+                stream, live_s = until("is_live", 10, live_one)
+                seen_at = time.time()
+                regenerated = time.monotonic()
+                api("POST", f"{keys}/regenerate", token)
+                publisher.wait(timeout=10)
+                cut_s = time.monotonic() - regenerated
+                _, ended_s = until("ended", 10, lambda: api(
+                    "GET", f"{catalog}/{stream['id']}", token)["status"] == "ended")
+            finally:
+                if publisher.poll() is None:
+                    publisher.kill()
+                    publisher.wait()
+            rounds.append({"refused_ms": refused_s * 1000, "live_ms": live_s * 1000,
+                           "live_seen_at": seen_at, "cut_ms": cut_s * 1000,
+                           "ended_ms": (cut_s + ended_s) * 1000})
+            log(f"  unknown key refused {refused_s * 1000:.0f} ms after ffmpeg started; live "
+                f"{live_s * 1000:.0f} ms after ffmpeg started; the regenerated key cut "
+                f"it {cut_s * 1000:.0f} ms later, the stream ended "
+                f"{(cut_s + ended_s) * 1000:.0f} ms after the regeneration")
+    finally:
+        if nginx:
+            stop_nginx(*nginx)
+        for p in procs:
+            stop(p)
+        hooks = accepted_hooks(LOGS / "golive-ingest-events.log")
+        for r, hook_at in zip(rounds, hooks):
+            r["hook_to_live_ms"] = (r.pop("live_seen_at") - hook_at) * 1000
+        RESULTS["golive"] = {"rounds": rounds}
+        for name in dbs.values():
+            drop_db(name)
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def accepted_hooks(path):
+    """When each accepted `on_publish` reached ingest-events, in order: its
+    access line's timestamp less the request's duration."""
+    arrivals = []
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (entry.get("message") == "request completed" and entry.get("http.status") == 302
+                and entry.get("span", {}).get("http.route") == "/hooks/rtmp/on_publish"):
+            done = datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00"))
+            arrivals.append(done.timestamp() - entry["duration_ms"] / 1000)
+    return arrivals
+
+
+def _try(fn):
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 — not up yet: try again
+        return None
+
+
 # --- ingest events ----------------------------------------------------
 
 class Nats:
@@ -594,8 +799,8 @@ def main():
     started = time.time()
     try:
         for part, fn in (("catalog", bench_catalog), ("onpublish", bench_onpublish),
-                         ("ingest", bench_ingest), ("chat", bench_chat), ("cross", bench_cross),
-                         ("rooms", bench_rooms)):
+                         ("golive", bench_golive), ("ingest", bench_ingest), ("chat", bench_chat),
+                         ("cross", bench_cross), ("rooms", bench_rooms)):
             if wanted(part):
                 t0 = time.time()
                 fn()

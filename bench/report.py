@@ -87,6 +87,47 @@ def onpublish(r, out):
     ]
 
 
+def golive(r, out):
+    g = r.get("golive")
+    if not g or not g.get("rounds"):
+        return
+    rounds = g["rounds"]
+
+    def stats(field):
+        values = sorted(x[field] for x in rounds if field in x)
+        if not values:
+            return "—"
+        return f"{values[0]:.0f} / {med(values):.0f} / {values[-1]:.0f} ms"
+    live_max = max(x["live_ms"] for x in rounds)
+    cut_max = max(x["cut_ms"] for x in rounds)
+    out += [
+        "### Going live and being cut, with nginx-rtmp and ffmpeg",
+        "",
+        f"{len(rounds)} rounds against the release binaries (live-catalog, stream-key, "
+        "ingest-events) and nginx-rtmp rendered from `deploy/nginx-rtmp/nginx.conf.template`: "
+        "ffmpeg publishes a generated test pattern (x264 ultrafast, as the end-to-end tests) "
+        "with the streamer's key while the streamer's streams are polled every 5 ms "
+        "(`GET /live/streams/me`); then the key is regenerated and the publisher's exit and "
+        "the stream's `ended` are timed. First, each round, ffmpeg with an unknown key: "
+        "its own start-up, the RTMP handshake and a refused `on_publish`, until it exits. "
+        "Ours alone: from the accepted `on_publish`'s arrival (its access line's timestamp "
+        "less its duration) to the poll that saw `is_live`.",
+        "",
+        "| what | min / median / max | target |",
+        "|---|---|---|",
+        f"| ffmpeg starts with an unknown key → refused, ffmpeg exits | {stats('refused_ms')} "
+        "| — (the encoder's start-up, handshake and exit) |",
+        f"| ffmpeg starts publishing → `is_live` in the catalog | {stats('live_ms')} "
+        f"| ≤ 1 s: {verdict(live_max <= 1000)} |",
+        f"| of which `on_publish` reaches ingest-events → `is_live` seen | "
+        f"{stats('hook_to_live_ms')} | — (ours: hook, key, session, JetStream, catalog) |",
+        f"| key regenerated → the publisher cut (ffmpeg exits) | {stats('cut_ms')} "
+        f"| ≤ 5 s: {verdict(cut_max <= 5000)} |",
+        f"| key regenerated → the stream `ended` in the catalog | {stats('ended_ms')} | — |",
+        "",
+    ]
+
+
 def ingest(r, out):
     phases = r.get("ingest")
     if not phases:
@@ -271,6 +312,7 @@ def main():
     ]
     catalog(r, out)
     onpublish(r, out)
+    golive(r, out)
     ingest(r, out)
     chat(r, out)
     rooms(r, out)

@@ -3,7 +3,7 @@
 # brings up the test PostgreSQL and NATS when they are not running (and
 # leaves them as found), then runs bench/bench.py. Bounded: about ten
 # minutes on 2 cores once built. Not part of `make test` or CI.
-#   BENCH_ONLY=catalog,onpublish,ingest,chat,cross,rooms   a subset
+#   BENCH_ONLY=catalog,onpublish,golive,ingest,chat,cross,rooms   a subset
 #   BENCH_QUICK=1                                          every step shortened
 #   BENCH_RUST_LOG=warn                                    the services' log filter (default info)
 set -euo pipefail
@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 resolve_target_dir
 cd "$ROOT"
 
-bash scripts/deps.sh postgres nats node python3 bench
+bash scripts/deps.sh postgres nats nginx rtmp ffmpeg node python3 bench
 log "building release binaries"
 cargo build --release --locked -p veza-live-catalog -p veza-live-stream-key \
   -p veza-live-ingest-events -p veza-live-chat-gateway -p veza-live-chat-bench
