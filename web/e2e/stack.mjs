@@ -25,7 +25,7 @@ const NGINX_DIR = join(ROOT, '.dev', 'e2e', 'nginx');
 /** The media store of the run (thumbnails and replays), emptied at each start. */
 const MEDIA_DIR = join(ROOT, '.dev', 'e2e', 'media');
 
-/** The e2e ports, distinct from `make run` (8080–8084, 1935, 8090) and from the Rust tests (port 0). */
+/** The e2e ports, distinct from `make run` (8080–8084, 1935, 8090) and from the Rust tests (port 0, or 29000 and up below the ephemeral range). */
 export const PORTS = Object.freeze({
   gateway: 18080,
   catalog: 18081,
