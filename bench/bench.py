@@ -37,6 +37,9 @@ NATS = os.environ.get("TEST_NATS_URL", "nats://127.0.0.1:24222")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef"
+# stream-key's at-rest keys (the .env.example ones).
+ENC_KEY = "aac93ad392761557c76a5df7f97a9dd2a34f24682510313d2ab341b6b9d8e34e"
+HMAC_KEY = "6e696cc5f18362e4d2f5a546965f63108f872a30f40d2546cf3b719c6b41f930"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 STAMP = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -321,8 +324,8 @@ def bench_onpublish():
     keys_port, ingest_port = free_port(), free_port()
     keys_env = common_env(keys_db, prefix, keys_port)
     keys_env.update({
-        "STREAM_KEY_ENC_KEY": "aac93ad392761557c76a5df7f97a9dd2a34f24682510313d2ab341b6b9d8e34e",
-        "STREAM_KEY_HMAC_KEY": "6e696cc5f18362e4d2f5a546965f63108f872a30f40d2546cf3b719c6b41f930",
+        "STREAM_KEY_ENC_KEY": ENC_KEY,
+        "STREAM_KEY_HMAC_KEY": HMAC_KEY,
         # Every refused key counts toward the guess throttle of its
         # address; the benchmark measures the lookup, not the throttle.
         "KEY_GUESS_LIMIT": "100000000",
@@ -371,27 +374,13 @@ def run_rate(url, rate, duration, body=""):
 # --- going live ---------------------------------------------------------
 
 GOLIVE_ROUNDS = 8
-RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
-ENC_KEY = "aac93ad392761557c76a5df7f97a9dd2a34f24682510313d2ab341b6b9d8e34e"
-HMAC_KEY = "6e696cc5f18362e4d2f5a546965f63108f872a30f40d2546cf3b719c6b41f930"
 
 
 def jwt(name):
-    """An HS256 token for user `name`, as scripts/dev-token.sh mints it."""
-    import base64
-    import hashlib
-    import hmac
-
-    def b64(data):
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "veza-live:bench-user:" + name))
-    now = int(time.time())
-    claims = {"sub": user_id, "user_id": user_id, "username": name, "iat": now,
-              "exp": now + 3600}
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    body = b64(json.dumps(claims, separators=(",", ":")).encode())
-    sig = hmac.new(JWT_SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{b64(sig)}"
+    """A token for user `name`, minted by scripts/dev-token.sh with the bench's secret."""
+    return subprocess.run(["bash", str(ROOT / "scripts" / "dev-token.sh"), name, "3600"],
+                          env=dict(os.environ, JWT_SECRET=JWT_SECRET), capture_output=True,
+                          text=True, check=True, timeout=30).stdout.strip()
 
 
 def api(method, url, token, body=None):
@@ -404,42 +393,13 @@ def api(method, url, token, body=None):
         return json.loads(res.read())["data"]
 
 
-def start_nginx(rtmp_port, http_port, ingest_port):
-    """nginx-rtmp rendered from deploy/nginx-rtmp/nginx.conf.template, as the
-    end-to-end tests render it, in its own folder and process group."""
-    run = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
-    for sub in ("hls", "tmp"):
-        (run / sub).mkdir()
-    values = {
-        "RTMP_MODULE": RTMP_MODULE,
-        "USER_DIRECTIVE": "user root root;" if os.getuid() == 0 else "",
-        "RUN_DIR": str(run), "RTMP_LISTEN": f"127.0.0.1:{rtmp_port}",
-        "RTMP_PORT": str(rtmp_port), "HTTP_LISTEN": f"127.0.0.1:{http_port}",
-        "HTTP_PORT": str(http_port), "INGEST_URL": f"http://127.0.0.1:{ingest_port}",
-        "HLS_DIR": str(run / "hls"), "HLS_ROOT": str(run), "CONTROL_ALLOW": "127.0.0.1",
-    }
-    text = (ROOT / "deploy" / "nginx-rtmp" / "nginx.conf.template").read_text()
-    for name, value in values.items():
-        text = text.replace("{{" + name + "}}", value)
-    if "{{" in text:
-        raise RuntimeError("unrendered placeholder in the nginx template")
-    (run / "nginx.conf").write_text(text)
-    proc = subprocess.Popen(["nginx", "-p", str(run), "-c", str(run / "nginx.conf"),
-                             "-g", "daemon off;"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    CHILDREN.append(proc)
-    wait_port(rtmp_port, proc)
-    return proc, run
-
-
-def stop_nginx(proc, run):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    if proc in CHILDREN:
-        CHILDREN.remove(proc)
-    shutil.rmtree(run, ignore_errors=True)
+def nginx(action, rtmp_port, http_port, ingest_port):
+    """nginx-rtmp of the `bench` profile, rendered from the deploy template by
+    scripts/nginx.sh (as `make run` starts it) on the given ports."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "nginx.sh"), action, "bench",
+                    f"http://127.0.0.1:{ingest_port}"],
+                   env=dict(os.environ, RTMP_PORT=str(rtmp_port), NGINX_HTTP_PORT=str(http_port)),
+                   check=True, stdout=subprocess.DEVNULL, timeout=60)
 
 
 def ffmpeg_publish(url, seconds):
@@ -488,7 +448,7 @@ def bench_golive():
         "RTMP_CONTROL_URL": f"http://127.0.0.1:{http_port}/control",
         "RTMP_STAT_URL": f"http://127.0.0.1:{http_port}/stat", "RTMP_HLS_URL": hls,
     })
-    procs, nginx = [], None
+    procs, nginx_up = [], False
     catalog = f"http://127.0.0.1:{catalog_port}/api/v1/live/streams"
     keys = f"http://127.0.0.1:{keys_port}/api/v1/live/streams/me/key"
     token = jwt("golive-" + prefix)
@@ -500,7 +460,8 @@ def bench_golive():
                            keys_port))
         procs.append(start("golive-ingest-events", [str(BIN_DIR / "ingest-events")],
                            ingest_env, ingest_port))
-        nginx = start_nginx(rtmp_port, http_port, ingest_port)
+        nginx("up", rtmp_port, http_port, ingest_port)
+        nginx_up = True
         # The RPC responders subscribe once the services are up.
         until("the stream key", 30, lambda: _try(lambda: api("GET", keys, token)), 0.2)
 
@@ -537,8 +498,8 @@ def bench_golive():
                 f"it {cut_s * 1000:.0f} ms later, the stream ended "
                 f"{(cut_s + ended_s) * 1000:.0f} ms after the regeneration")
     finally:
-        if nginx:
-            stop_nginx(*nginx)
+        if nginx_up:
+            nginx("down", rtmp_port, http_port, ingest_port)
         for p in procs:
             stop(p)
         hooks = accepted_hooks(LOGS / "golive-ingest-events.log")
@@ -708,6 +669,17 @@ def bench_ingest():
 
 # --- chat --------------------------------------------------------------
 
+def run_chat_bench(args, path):
+    """Runs chat-bench against the test PostgreSQL and NATS, keeps its output
+    in LOGS and returns the JSON it wrote to `path`."""
+    env = dict(os.environ, TEST_DATABASE_URL=PG, TEST_NATS_URL=NATS)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT)
+    (LOGS / path.with_suffix(".out").name).write_text(out.stdout + out.stderr)
+    if out.returncode != 0:
+        raise RuntimeError(f"chat-bench {args[1]} failed: {out.stderr[-800:]}")
+    return json.loads(path.read_text())
+
+
 def chat_bench(server, sockets, messages, rate, instances=1):
     procs = max(1, -(-sockets // 8000))
     path = OUT / f"chat-{server}-{sockets}-{messages}x{rate}-{instances}.json"
@@ -715,12 +687,7 @@ def chat_bench(server, sockets, messages, rate, instances=1):
             "--sockets", str(sockets), "--procs", str(procs), "--messages", str(messages),
             "--rate", str(rate), "--instances", str(instances),
             "--node-script", str(PEERS / "chat.js"), "--logs", str(LOGS), "--json", str(path)]
-    env = dict(os.environ, TEST_DATABASE_URL=PG, TEST_NATS_URL=NATS)
-    out = subprocess.run(args, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT)
-    (LOGS / path.with_suffix(".out").name).write_text(out.stdout + out.stderr)
-    if out.returncode != 0:
-        raise RuntimeError(f"chat-bench failed: {out.stderr[-800:]}")
-    result = json.loads(path.read_text())
+    result = run_chat_bench(args, path)
     log(f"  {server} {sockets} sockets, {messages} at {rate}/s: "
         f"{result['rss_per_socket_bytes'] / 1024:.1f} KiB/socket, commit→receipt p50 "
         f"{result['commit_p50_ms']:.1f} p99 {result['commit_p99_ms']:.1f} ms, "
@@ -761,12 +728,7 @@ def rooms_bench(server, round_, duration):
             "--rooms", str(ROOMS), "--users", str(ROOM_USERS), "--rate", str(ROOMS_RATE),
             "--seconds", str(duration), "--procs", "1",
             "--node-script", str(PEERS / "chat.js"), "--logs", str(LOGS), "--json", str(path)]
-    env = dict(os.environ, TEST_DATABASE_URL=PG, TEST_NATS_URL=NATS)
-    out = subprocess.run(args, capture_output=True, text=True, timeout=400, env=env, cwd=ROOT)
-    (LOGS / path.with_suffix(".out").name).write_text(out.stdout + out.stderr)
-    if out.returncode != 0:
-        raise RuntimeError(f"chat-bench rooms failed: {out.stderr[-800:]}")
-    result = json.loads(path.read_text())
+    result = run_chat_bench(args, path)
     log(f"  {server} round {round_}: {result['offered_per_s']:.0f}/s offered, "
         f"{result['accepted_per_s']:.0f}/s accepted ({result['accepted']} of {result['sent']}, "
         f"refused {result['refused']}), send→ack p50 {result['ack_p50_ms']:.1f} p99 "
